@@ -1,0 +1,61 @@
+"""A registry that maps a stable lowercase slug to each interchangeable part.
+
+The slug is what appears in config files, result paths and NetCDF coordinates.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+_SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class UnknownSlugError(KeyError):
+    """An unknown slug; the message lists the valid ones."""
+
+    def __str__(self) -> str:  # KeyError quotes its argument; we want plain text
+        return str(self.args[0])
+
+
+class Registry(Generic[T]):
+    """Slug -> part. Duplicate slugs and malformed slugs are errors."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        self._items: dict[str, T] = {}
+
+    def register(self, slug: str, item: T) -> T:
+        if not _SLUG.match(slug):
+            raise ValueError(
+                f"{self.kind} slug {slug!r} must be lowercase snake_case "
+                "(letters, digits, underscores; starting with a letter)"
+            )
+        if slug in self._items:
+            raise ValueError(f"duplicate {self.kind} slug {slug!r}")
+        self._items[slug] = item
+        return item
+
+    def __getitem__(self, slug: str) -> T:
+        try:
+            return self._items[slug]
+        except KeyError:
+            raise UnknownSlugError(
+                f"unknown {self.kind} {slug!r}; valid {self.kind}s are: "
+                + ", ".join(sorted(self._items))
+            ) from None
+
+    def __contains__(self, slug: object) -> bool:
+        return slug in self._items
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def slugs(self) -> list[str]:
+        return list(self._items)

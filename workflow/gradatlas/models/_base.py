@@ -1,0 +1,137 @@
+"""The model base class and registry.
+
+A model owns its truth: equations (docstring, with a citation), named parameters
+with units and defaults, the initial state, the time span, state names and
+units, which states are fast or slow, and an absolute-tolerance scale.
+"""
+
+from __future__ import annotations
+
+import abc
+import importlib.util
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+import jax.numpy as jnp
+import numpy as np
+
+from .._registry import Registry
+from ..ops import JAX_OPS
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    value: float
+    units: str = "1"
+
+
+@dataclass(frozen=True)
+class State:
+    name: str
+    initial: float
+    units: str = "1"
+    fast: bool = False
+
+
+class AbstractModel(abc.ABC):
+    """An ODE model dy/dt = rhs(t, y, p).
+
+    Subclasses set the class attributes below and implement :meth:`rhs` once,
+    using only the elementwise namespace ``np`` (see :mod:`gradatlas.ops`).
+    """
+
+    slug: ClassVar[str]
+    #: one of "nonstiff", "stiff", "spiking", "chaotic": orders rows in reports
+    #: and picks the reference solver (stiff and spiking -> implicit).
+    category: ClassVar[str]
+    parameters: ClassVar[tuple[Parameter, ...]]
+    states: ClassVar[tuple[State, ...]]
+    t0: ClassVar[float] = 0.0
+    t1: ClassVar[float]
+    time_units: ClassVar[str] = "1"
+    #: atol = rtol * atol_scale
+    atol_scale: ClassVar[float] = 1.0
+
+    @abc.abstractmethod
+    def rhs(self, t, y, p, np):
+        """The vector field; ``y`` and ``p`` are indexable, returns ``np.stack([...])``."""
+
+    # ---- derived conveniences (not overridden) ----
+    @property
+    def stiff(self) -> bool:
+        return self.category in ("stiff", "spiking")
+
+    @property
+    def reference_solver(self) -> str:
+        """Dopri8 unless the model is stiff (then Kvaerno5)."""
+        return "kvaerno5" if self.category == "stiff" else "dopri8"
+
+    @property
+    def n_states(self) -> int:
+        return len(self.states)
+
+    @property
+    def n_params(self) -> int:
+        return len(self.parameters)
+
+    @property
+    def param_names(self) -> list[str]:
+        return [q.name for q in self.parameters]
+
+    @property
+    def state_names(self) -> list[str]:
+        return [s.name for s in self.states]
+
+    @property
+    def p0(self) -> jnp.ndarray:
+        return jnp.asarray([q.value for q in self.parameters], dtype=jnp.float64)
+
+    @property
+    def y0(self) -> jnp.ndarray:
+        return jnp.asarray([s.initial for s in self.states], dtype=jnp.float64)
+
+    def state_indices(self, names) -> np.ndarray:
+        """Indices of the named states; ``"all"`` or ``None`` gives all of them."""
+        if names is None or names == "all":
+            return np.arange(self.n_states)
+        if isinstance(names, str):
+            names = [names]
+        valid = self.state_names
+        bad = [n for n in names if n not in valid]
+        if bad:
+            raise ValueError(
+                f"model {self.slug!r} has no state(s) {bad}; valid states are: {', '.join(valid)}"
+            )
+        return np.asarray([valid.index(n) for n in names])
+
+    def vector_field(self, t, y, p):
+        """diffrax-style ``f(t, y, args)`` evaluated with JAX."""
+        return self.rhs(t, y, p, JAX_OPS)
+
+
+MODELS: Registry[AbstractModel] = Registry("model")
+
+
+def register_model(model: AbstractModel) -> AbstractModel:
+    return MODELS.register(model.slug, model)
+
+
+def load_model_file(path: str | Path) -> None:
+    """Import a user's Python file that calls :func:`register_model`.
+
+    This is how a model is added without editing the package: name the file in
+    the config under ``model_files``.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"model file {str(path)!r} does not exist")
+    name = f"gradatlas_user_{path.stem}"
+    if name in sys.modules:
+        return
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)

@@ -1,0 +1,153 @@
+"""One (model, design, observed states, solver): the ODE system, its solves and its loss.
+
+Everything here is traced inside the one compiled program of a cell; nothing
+here is timed or stored.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import diffrax
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .models import AbstractModel
+from .solvers import SOLVERS
+
+
+class Observation(NamedTuple):
+    """Observation times, targets for the observed states, and a validity mask.
+
+    Padded entries (``mask == 0``) sit at t1 and do not enter the loss.
+    """
+
+    ts: jax.Array  # (N,)
+    targets: jax.Array  # (N, n_obs)
+    mask: jax.Array  # (N,)
+
+
+class SolveInfo(NamedTuple):
+    """diffrax result code (0 = success) and step counts of the solve(s) behind a value."""
+
+    result: jax.Array
+    n_steps: jax.Array
+    n_rejected: jax.Array
+
+    def merge(self, other: SolveInfo) -> SolveInfo:
+        """The first failure wins; steps add up."""
+        return SolveInfo(
+            jnp.where(self.result != 0, self.result, other.result),
+            self.n_steps + other.n_steps,
+            self.n_rejected + other.n_rejected,
+        )
+
+
+def solve_info(sol: diffrax.Solution) -> SolveInfo:
+    return SolveInfo(
+        jnp.asarray(sol.result._value, jnp.int32),
+        jnp.asarray(sol.stats["num_accepted_steps"], jnp.int64),
+        jnp.asarray(sol.stats["num_rejected_steps"], jnp.int64),
+    )
+
+
+class Problem:
+    """The ODE system a cell differentiates, with the design's loss.
+
+    The state is the model state, plus one quadrature state q with
+    dq/dt = mean(observed states) when the design asks for a time average.
+    """
+
+    def __init__(
+        self,
+        model: AbstractModel,
+        design,
+        solver: str,
+        observe=None,
+        max_steps: int = 50_000,
+        t1: float | None = None,
+        force_clip: bool = False,
+    ):
+        self.model = model
+        self.design = design
+        self.solver_slug = solver
+        self.solver = SOLVERS[solver].make()
+        self.observe = model.state_indices(observe)
+        self.max_steps = int(max_steps)
+        self.t0 = float(model.t0)
+        self.t1 = float(model.t1 if t1 is None else t1)
+        self.quadrature = design.quadrature
+        self.clip = design.clip or force_clip
+        self.n_states = model.n_states + (1 if self.quadrature else 0)
+
+    # ---- the ODE ----
+    def rhs(self, t, y, p):
+        n = self.model.n_states
+        dy = self.model.vector_field(t, y[:n], p)
+        if self.quadrature:
+            dq = jnp.mean(y[jnp.asarray(self.observe)])[None]
+            dy = jnp.concatenate([dy, dq])
+        return dy
+
+    def y0(self):
+        y0 = self.model.y0
+        if self.quadrature:
+            y0 = jnp.concatenate([y0, jnp.zeros(1)])
+        return y0
+
+    def controller(self, rtol, clip_ts=None):
+        pid = diffrax.PIDController(rtol=rtol, atol=rtol * self.model.atol_scale)
+        if clip_ts is None:
+            return pid
+        return diffrax.ClipStepSizeController(pid, step_ts=clip_ts)
+
+    def solve(self, p, rtol, saveat, *, adjoint=None, clip_ts=None, rhs=None, y0=None):
+        """One adaptive solve; never raises on a numerical failure (read ``.result``)."""
+        return diffrax.diffeqsolve(
+            diffrax.ODETerm(self.rhs if rhs is None else rhs),
+            self.solver,
+            self.t0,
+            self.t1,
+            None,
+            self.y0() if y0 is None else y0,
+            p,
+            saveat=saveat,
+            stepsize_controller=self.controller(rtol, clip_ts),
+            adjoint=diffrax.RecursiveCheckpointAdjoint() if adjoint is None else adjoint,
+            max_steps=self.max_steps,
+            throw=False,
+        )
+
+    # ---- what the differentiated solve saves, and the loss on it ----
+    def saveat(self, obs: Observation) -> diffrax.SaveAt:
+        if self.design.observes_trajectory:
+            return diffrax.SaveAt(ts=obs.ts)
+        return diffrax.SaveAt(t1=True)
+
+    def clip_ts(self, obs: Observation):
+        return obs.ts if self.clip else None
+
+    def loss(self, ys, obs: Observation):
+        """The design's scalar loss from the saved states ``ys`` (N, n_states)."""
+        if self.design.observes_trajectory:
+            r = ys[:, self.observe] - obs.targets
+            w = obs.mask / (jnp.sum(obs.mask) * len(self.observe))
+            return jnp.sum(w[:, None] * r**2)
+        if self.quadrature:
+            return ys[-1, -1] / (self.t1 - self.t0)
+        return jnp.mean(ys[-1, self.observe])
+
+    def solve_loss(self, p, rtol, obs: Observation, adjoint=None):
+        """(loss, SolveInfo) of the design's differentiated solve at ``p``."""
+        sol = self.solve(p, rtol, self.saveat(obs), adjoint=adjoint, clip_ts=self.clip_ts(obs))
+        return self.loss(sol.ys, obs), solve_info(sol)
+
+    # ---- helpers for designs ----
+    def uniform_times(self, n: int) -> np.ndarray:
+        return np.linspace(self.t0, self.t1, int(n) + 1)[1:]
+
+    def empty_observation(self) -> Observation:
+        return Observation(
+            jnp.full((1,), self.t1), jnp.zeros((1, len(self.observe))), jnp.zeros(1)
+        )
