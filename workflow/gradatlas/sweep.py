@@ -48,6 +48,7 @@ class CellResult:
     run_time: np.ndarray  # (R,) median, s
     run_times: np.ndarray  # (R, repeats), s
     compile_time: float  # s, trace + lower + compile, once for all tolerances
+    trace_time: float  # s, the trace + lower part of compile_time
     reference_error: float
     scale: float
     extra: dict = field(default_factory=dict)
@@ -102,13 +103,16 @@ def run_cell(
     run_times = np.full((n_r, max(repeats, 1)), np.nan)
     status = [Status.FAILED.value] * n_r
     message = [""] * n_r
-    compile_time = np.nan
+    compile_time = trace_time = np.nan
 
     program = build_program(problem, meth, max_traces)
     try:
         t_start = time.perf_counter()
-        compiled = program.lower(p, p0, jnp.asarray(rtols[0]), data).compile()
+        lowered = program.lower(p, p0, jnp.asarray(rtols[0]), data)
+        t_lowered = time.perf_counter()
+        compiled = lowered.compile()
         compile_time = time.perf_counter() - t_start
+        trace_time = t_lowered - t_start
     except NotImplementedError as e:  # includes UnsupportedCombination
         status = [Status.UNSUPPORTED.value] * n_r
         message = [f"{type(e).__name__}: {e}"] * n_r
@@ -164,6 +168,7 @@ def run_cell(
         run_time=np.nanmedian(run_times, axis=1) if compiled is not None else np.full(n_r, np.nan),
         run_times=run_times,
         compile_time=float(compile_time),
+        trace_time=float(trace_time),
         reference_error=float(reference.error),
         scale=float(reference.scale),
     )

@@ -1,0 +1,67 @@
+"""Aggregate sweep files into one atlas with dims (model, design, solver, method, rtol)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from .grid import all_cells, exclusion_reason
+from .io import open_checked
+
+#: scalar-per-tolerance variables copied from sweep files into the atlas
+PER_RTOL = ("error", "cosine", "max_param_error", "loss", "status", "message", "regime",
+            "n_steps", "n_rejected", "run_time")  # fmt: skip
+PER_CELL = ("compile_time", "trace_time", "reference_error", "scale")
+STRINGS = ("status", "message", "regime")
+INTS = ("n_steps", "n_rejected")
+
+
+def sweep_path(root, cell) -> Path:
+    return Path(root) / cell.model / cell.design / cell.solver / f"{cell.method}.nc"
+
+
+def build_atlas(config: dict, sweep_root: str | Path) -> xr.Dataset:
+    """Every configured cell exactly once; excluded cells carry their reason."""
+    models, designs = list(config["models"]), list(config["designs"])
+    solvers, methods = list(config["solvers"]), list(config["methods"])
+    rtols = np.asarray(config["rtols"], dtype=float)
+    shape = (len(models), len(designs), len(solvers), len(methods), len(rtols))
+    data = {}
+    for v in PER_RTOL + PER_CELL:
+        if v in STRINGS:
+            data[v] = np.full(shape, "", dtype=object)
+        elif v in INTS:
+            data[v] = np.full(shape, -1, dtype=np.int64)
+        else:
+            data[v] = np.full(shape, np.nan)
+    for cell in all_cells(config):
+        idx = (models.index(cell.model), designs.index(cell.design),
+               solvers.index(cell.solver), methods.index(cell.method))  # fmt: skip
+        reason = exclusion_reason(config, cell)
+        if reason is not None:
+            data["status"][idx] = "excluded"
+            data["regime"][idx] = "excluded"
+            data["message"][idx] = reason
+            continue
+        path = sweep_path(sweep_root, cell)
+        ds = open_checked(path)
+        if not np.allclose(ds["rtol"].values, rtols, rtol=1e-12):
+            raise ValueError(f"{path}: tolerances {ds['rtol'].values} differ from the config's {rtols}")
+        for v in PER_RTOL:
+            data[v][idx] = ds[v].values
+        for v in PER_CELL:
+            data[v][idx] = float(ds[v])
+    dims = ("model", "design", "solver", "method", "rtol")
+    return xr.Dataset(
+        {v: (dims, a) for v, a in data.items()},
+        coords={"model": models, "design": designs, "solver": solvers, "method": methods,
+                "rtol": rtols},  # fmt: skip
+    )
+
+
+def atlas_table(atlas: xr.Dataset) -> pd.DataFrame:
+    """The atlas as a tidy table: one row per (model, design, solver, method, rtol)."""
+    return atlas.to_dataframe().reset_index()

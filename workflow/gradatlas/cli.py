@@ -1,0 +1,130 @@
+"""Thin entry points that the Snakemake rules call: ``python -m gradatlas <command>``.
+
+All logic lives in the library; this module only parses arguments, reads and
+writes files, and prints progress to the job's log.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+
+def _settings(text: str) -> dict:
+    return json.loads(text) if text else {}
+
+
+def cmd_reference(args) -> None:
+    from . import io
+    from .reference import compute_reference
+
+    s = _settings(args.settings)
+    ref_cfg = s.get("reference", {})
+    t_start = time.perf_counter()
+    ref = compute_reference(
+        args.model,
+        args.design,
+        s.get("observe", "all"),
+        n_obs=s.get("n_obs", 50),
+        seed=s.get("seed", 0),
+        delta_size=s.get("delta", 0.05),
+        rtol=ref_cfg.get("rtol", 1e-12),
+        check_rtol=ref_cfg.get("check_rtol"),
+        max_steps=ref_cfg.get("max_steps", 500_000),
+    )
+    print(
+        f"reference {args.model}/{args.design}: solver={ref.solver} status={ref.status} "
+        f"scale={ref.scale:.6g} estimated error={ref.error:.3g} "
+        f"({time.perf_counter() - t_start:.1f} s) {ref.message}",
+        flush=True,
+    )
+    io.write(io.reference_to_dataset(ref), args.out, s, f"gradatlas reference {args.model} {args.design}")
+
+
+def cmd_sweep(args) -> None:
+    from . import io
+    from .sweep import run_cell
+
+    s = _settings(args.settings)
+    ref = io.reference_from_dataset(io.open_checked(args.reference))
+    print(f"cell {args.model}/{args.design}/{args.solver}/{args.method}: "
+          f"{len(s['rtols'])} tolerances", flush=True)  # fmt: skip
+    cell = run_cell(
+        args.model, args.solver, args.design, args.method, s["rtols"], ref,
+        observe=s.get("observe", "all"), max_steps=s.get("max_steps", 50_000),
+        repeats=s.get("repeats", 3), thresholds=s.get("thresholds"),
+    )  # fmt: skip
+    print(f"trace+lower {cell.trace_time:.2f} s, trace+lower+compile {cell.compile_time:.2f} s", flush=True)
+    for i, rtol in enumerate(cell.rtols):
+        print(
+            f"  rtol={rtol:.0e} status={cell.status[i]} regime={cell.regime[i]} "
+            f"error={cell.error[i]:.3g} steps={cell.n_steps[i]} run={cell.run_time[i]:.4f} s "
+            f"{cell.message[i]}",
+            flush=True,
+        )
+    io.write(io.cell_to_dataset(cell), args.out, s,
+             f"gradatlas sweep {args.model} {args.design} {args.solver} {args.method}")  # fmt: skip
+
+
+def cmd_aggregate(args) -> None:
+    from . import io
+    from .atlas import atlas_table, build_atlas
+
+    config = json.loads(args.config)
+    atlas = build_atlas(config, args.sweeps)
+    io.write(atlas, args.out_nc, config, "gradatlas aggregate")
+    atlas_table(atlas).to_csv(args.out_csv, index=False)
+    counts = atlas["regime"].to_series().value_counts()
+    print("cells per regime:\n" + counts.to_string(), flush=True)
+
+
+def cmd_check_config(args) -> None:
+    from .grid import check_config, jobs
+
+    config = json.loads(args.config)
+    check_config(config)
+    print(f"config ok: {len(jobs(config))} jobs")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(prog="gradatlas", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("reference", help="compute one reference gradient")
+    p.add_argument("--model", required=True)
+    p.add_argument("--design", required=True)
+    p.add_argument("--settings", default="{}", help="JSON settings from the config")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_reference)
+
+    p = sub.add_parser("sweep", help="run one cell over all tolerances")
+    for key in ("model", "design", "solver", "method", "reference", "out"):
+        p.add_argument(f"--{key}", required=True)
+    p.add_argument("--settings", default="{}")
+    p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser("aggregate", help="merge sweep files into the atlas")
+    p.add_argument("--config", required=True, help="the workflow config as JSON")
+    p.add_argument("--sweeps", required=True, help="root folder of the sweep files")
+    p.add_argument("--out-nc", required=True)
+    p.add_argument("--out-csv", required=True)
+    p.set_defaults(func=cmd_aggregate)
+
+    p = sub.add_parser("check-config", help="validate a config (JSON) against the registries")
+    p.add_argument("--config", required=True)
+    p.set_defaults(func=cmd_check_config)
+
+    args = parser.parse_args(argv)
+    from .runtime import configure_process
+
+    configure_process()
+    import warnings
+
+    warnings.filterwarnings("ignore", message=".*Complex dtype.*")
+    args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,180 @@
+"""NetCDF I/O for references, sweep cells and the atlas, with CF-style metadata.
+
+Every variable gets ``units`` and ``long_name`` right before writing (most
+xarray operations drop attributes). Global attributes carry provenance.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from .reference import Reference
+from .sweep import CellResult
+
+ENGINE = "h5netcdf"
+
+#: name -> (long_name, units)
+VARIABLES = {
+    "grad": ("gradient of the loss", "loss units / parameter units"),
+    "ref_grad": ("reference gradient", "loss units / parameter units"),
+    "grad_check": ("gradient of the independent check solve", "loss units / parameter units"),
+    "point": ("parameter point of the gradient", "parameter units"),
+    "delta": ("relative parameter perturbation of data_fit", "1"),
+    "ts": ("observation time", "model time units"),
+    "targets": ("observation target", "state units"),
+    "loss": ("loss value", "loss units"),
+    "error": ("scored gradient error (relative, or normalised by the local gradient scale)", "1"),
+    "cosine": ("cosine similarity of gradient and reference", "1"),
+    "max_param_error": ("worst per-parameter relative error", "1"),
+    "status": ("solver/method status", "1"),
+    "message": ("status message", "1"),
+    "regime": ("accuracy regime", "1"),
+    "n_steps": ("accepted steps", "count"),
+    "n_rejected": ("rejected steps", "count"),
+    "run_time": ("run time per gradient (median of repeats)", "s"),
+    "run_times": ("run time per gradient, every repeat", "s"),
+    "compile_time": ("trace and compile time of the cell program", "s"),
+    "trace_time": ("trace and lowering part of compile_time", "s"),
+    "reference_error": ("estimated relative error of the reference", "1"),
+    "scale": ("reference gradient norm, or local gradient scale", "loss units / parameter units"),
+    "rtol": ("relative tolerance", "1"),
+    "repeat": ("timing repeat", "1"),
+}
+
+
+def _annotate(ds: xr.Dataset) -> xr.Dataset:
+    for name in list(ds.data_vars) + list(ds.coords):
+        if name in VARIABLES:
+            long_name, units = VARIABLES[name]
+            ds[name].attrs.update(long_name=long_name, units=units)
+        elif "units" not in ds[name].attrs:
+            ds[name].attrs.update(long_name=name.replace("_", " "), units="1")
+    return ds
+
+
+def _git_commit() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5,
+            cwd=Path(__file__).resolve().parent,
+        )  # fmt: skip
+        return out.stdout.strip() or "unknown"
+    except Exception:
+        return "unknown"
+
+
+def config_hash(config: dict) -> str:
+    return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def provenance(config: dict | None = None, history: str = "") -> dict:
+    attrs = {}
+    for pkg in ("gradatlas", "jax", "jaxlib", "diffrax", "equinox"):
+        try:
+            attrs[f"version_{pkg}"] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            attrs[f"version_{pkg}"] = "not installed"
+    attrs["git_commit"] = _git_commit()
+    attrs["config_hash"] = config_hash(config or {})
+    attrs["machine"] = f"{platform.node()} {platform.machine()} {platform.system()} {platform.release()}"
+    now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    attrs["history"] = f"{now}: {history}".strip()
+    attrs["Conventions"] = "CF-1.10"
+    return attrs
+
+
+def write(ds: xr.Dataset, path: str | Path, config: dict | None = None, history: str = "") -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ds = _annotate(ds)
+    ds.attrs.update(provenance(config, history))
+    tmp = path.with_suffix(path.suffix + ".part")
+    ds.to_netcdf(tmp, engine=ENGINE)
+    tmp.replace(path)  # atomic: a killed job never leaves a half-written file behind
+
+
+def open_checked(path: str | Path) -> xr.Dataset:
+    """Open and load a NetCDF file; a truncated or corrupt file raises naming it."""
+    try:
+        with xr.open_dataset(path, engine=ENGINE) as ds:
+            return ds.load()
+    except Exception as e:
+        raise OSError(f"cannot read {path}: it is truncated or corrupt ({type(e).__name__}: {e})") from e
+
+
+# ---- references ----
+def reference_to_dataset(ref: Reference) -> xr.Dataset:
+    ds = xr.Dataset(
+        {
+            "point": ("param", ref.point),
+            "ref_grad": ("param", ref.grad),
+            "grad_check": ("param", ref.grad_check),
+            "delta": ("param", ref.delta),
+            "ts": ("obs", ref.ts),
+            "targets": (("obs", "observed"), ref.targets),
+            "scale": ref.scale,
+            "reference_error": ref.error,
+        },
+        coords={"observed": ref.observe},
+    )
+    ds.attrs.update(
+        model=ref.model, design=ref.design, solver=ref.solver, rtol=ref.rtol,
+        check_rtol=ref.check_rtol, zero_gradient=int(ref.zero_gradient),
+        status=ref.status, message=ref.message,
+    )  # fmt: skip
+    return ds
+
+
+def reference_from_dataset(ds: xr.Dataset) -> Reference:
+    a = ds.attrs
+    return Reference(
+        model=a["model"], design=a["design"], observe=[str(s) for s in ds["observed"].values],
+        solver=a["solver"], rtol=float(a["rtol"]), check_rtol=float(a["check_rtol"]),
+        point=ds["point"].values, grad=ds["ref_grad"].values, grad_check=ds["grad_check"].values,
+        scale=float(ds["scale"]), error=float(ds["reference_error"]),
+        zero_gradient=bool(int(a["zero_gradient"])), ts=ds["ts"].values,
+        targets=ds["targets"].values, status=a["status"], message=a.get("message", ""),
+        delta=ds["delta"].values,
+    )  # fmt: skip
+
+
+# ---- sweep cells ----
+def cell_to_dataset(cell: CellResult) -> xr.Dataset:
+    r = ("rtol",)
+    ds = xr.Dataset(
+        {
+            "grad": (("rtol", "param"), cell.grad),
+            "ref_grad": ("param", cell.ref_grad),
+            "loss": (r, cell.loss),
+            "error": (r, cell.error),
+            "cosine": (r, cell.cosine),
+            "max_param_error": (r, cell.max_param_error),
+            "status": (r, np.asarray(cell.status, dtype=object)),
+            "message": (r, np.asarray(cell.message, dtype=object)),
+            "regime": (r, np.asarray(cell.regime, dtype=object)),
+            "n_steps": (r, cell.n_steps),
+            "n_rejected": (r, cell.n_rejected),
+            "run_time": (r, cell.run_time),
+            "run_times": (("rtol", "repeat"), cell.run_times),
+            "compile_time": cell.compile_time,
+            "trace_time": cell.trace_time,
+            "reference_error": cell.reference_error,
+            "scale": cell.scale,
+        },
+        coords={
+            "rtol": cell.rtols,
+            "param": cell.param_names,
+            "repeat": np.arange(cell.run_times.shape[1]),
+        },
+    )
+    ds.attrs.update(model=cell.model, solver=cell.solver, design=cell.design, method=cell.method)
+    return ds

@@ -1,0 +1,67 @@
+import json
+import shlex
+import sys
+from pathlib import Path
+
+from snakemake.utils import validate
+
+# The library is installed with `pip install -e .`; this also makes a plain
+# checkout work.
+sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
+
+from gradatlas.grid import ConfigError, check_config, jobs, observe_for  # noqa: E402
+
+
+validate(config, schema="../schemas/config.schema.yaml")
+try:
+    check_config(config)
+except (ConfigError, ValueError, FileNotFoundError) as e:
+    raise WorkflowError(f"invalid config: {e}")
+
+JOBS = jobs(config)
+REFERENCES = sorted({(c.model, c.design) for c in JOBS})
+# EQX_ON_ERROR must be set before equinox is imported (see gradatlas.runtime).
+GRADATLAS = "EQX_ON_ERROR=nan python -m gradatlas"
+
+
+wildcard_constraints:
+    model="[a-z][a-z0-9_]*",
+    design="[a-z][a-z0-9_]*",
+    solver="[a-z][a-z0-9_]*",
+    method="[a-z][a-z0-9_]*",
+
+
+def get_reference(wildcards):
+    return f"results/references/{wildcards.model}/{wildcards.design}.nc"
+
+
+def get_reference_settings(wildcards):
+    settings = {
+        "observe": observe_for(config, wildcards.model),
+        "n_obs": config["n_obs"],
+        "seed": config["seed"],
+        "delta": config["delta"],
+        "reference": config["reference"],
+    }
+    return shlex.quote(json.dumps(settings, sort_keys=True))
+
+
+def get_sweep_settings(wildcards):
+    settings = {
+        "observe": observe_for(config, wildcards.model),
+        "rtols": config["rtols"],
+        "max_steps": config["max_steps"],
+        "repeats": config["repeats"],
+        "thresholds": config["thresholds"],
+    }
+    return shlex.quote(json.dumps(settings, sort_keys=True))
+
+
+def get_sweep_files(wildcards):
+    return [
+        f"results/sweeps/{c.model}/{c.design}/{c.solver}/{c.method}.nc" for c in JOBS
+    ]
+
+
+def get_atlas_config(wildcards):
+    return shlex.quote(json.dumps(config, sort_keys=True))
