@@ -15,7 +15,7 @@ include: "workflow/rules/aggregate.smk"
 
 
 rule all:
+    default_target: True
     input:
         "results/atlas.nc",
         "results/atlas.csv",
-    default_target: True

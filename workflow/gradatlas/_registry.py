@@ -44,8 +44,7 @@ class Registry(Generic[T]):
             return self._items[slug]
         except KeyError:
             raise UnknownSlugError(
-                f"unknown {self.kind} {slug!r}; valid {self.kind}s are: "
-                + ", ".join(sorted(self._items))
+                f"unknown {self.kind} {slug!r}; valid {self.kind}s are: " + ", ".join(sorted(self._items))
             ) from None
 
     def __contains__(self, slug: object) -> bool:

@@ -57,8 +57,13 @@ def build_atlas(config: dict, sweep_root: str | Path) -> xr.Dataset:
     dims = ("model", "design", "solver", "method", "rtol")
     return xr.Dataset(
         {v: (dims, a) for v, a in data.items()},
-        coords={"model": models, "design": designs, "solver": solvers, "method": methods,
-                "rtol": rtols},  # fmt: skip
+        coords={
+            "model": models,
+            "design": designs,
+            "solver": solvers,
+            "method": methods,
+            "rtol": rtols,
+        },  # fmt: skip
     )
 
 

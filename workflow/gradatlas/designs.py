@@ -64,9 +64,7 @@ DESIGNS: Registry[AbstractDesign] = Registry("design")
 
 
 def _nominal_at(problem: Problem, p0, rtol, ts, clip: bool):
-    sol = problem.solve(
-        p0, rtol, diffrax.SaveAt(ts=ts), clip_ts=ts if clip else None
-    )
+    sol = problem.solve(p0, rtol, diffrax.SaveAt(ts=ts), clip_ts=ts if clip else None)
     targets = jax.lax.stop_gradient(sol.ys[:, problem.observe])
     obs = Observation(ts, targets, jnp.ones_like(ts))
     return obs, solve_info(sol)

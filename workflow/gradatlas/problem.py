@@ -148,6 +148,4 @@ class Problem:
         return np.linspace(self.t0, self.t1, int(n) + 1)[1:]
 
     def empty_observation(self) -> Observation:
-        return Observation(
-            jnp.full((1,), self.t1), jnp.zeros((1, len(self.observe))), jnp.zeros(1)
-        )
+        return Observation(jnp.full((1,), self.t1), jnp.zeros((1, len(self.observe))), jnp.zeros(1))

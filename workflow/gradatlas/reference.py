@@ -127,7 +127,7 @@ def compute_reference(
         error = float(np.linalg.norm(grad - grad_check) / scale) if scale > 0 else np.inf
         hand_targets = np.asarray(targets)
 
-    status, message = (failures[0] if failures else (Status.OK, ""))
+    status, message = failures[0] if failures else (Status.OK, "")
     return Reference(
         model=model,
         design=design,

@@ -6,14 +6,14 @@ rule aggregate_atlas:
         csv="results/atlas.csv",
     log:
         "logs/aggregate/atlas.log",
-    params:
-        config=get_atlas_config,
+    conda:
+        "../../envs/gradatlas.yaml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
-    conda:
-        "../../envs/gradatlas.yaml"
+    params:
+        config=get_atlas_config,
     shell:
-        "{GRADATLAS} aggregate --config {params.config} --sweeps results/sweeps"
+        "EQX_ON_ERROR=nan python -m gradatlas aggregate --config {params.config} --sweeps results/sweeps"
         " --out-nc {output.nc} --out-csv {output.csv} > {log} 2>&1"

@@ -11,7 +11,6 @@ sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 
 from gradatlas.grid import ConfigError, check_config, jobs, observe_for  # noqa: E402
 
-
 validate(config, schema="../schemas/config.schema.yaml")
 try:
     check_config(config)
@@ -20,8 +19,9 @@ except (ConfigError, ValueError, FileNotFoundError) as e:
 
 JOBS = jobs(config)
 REFERENCES = sorted({(c.model, c.design) for c in JOBS})
-# EQX_ON_ERROR must be set before equinox is imported (see gradatlas.runtime).
-GRADATLAS = "EQX_ON_ERROR=nan python -m gradatlas"
+# Rules run `EQX_ON_ERROR=nan python -m gradatlas ...`: equinox reads the
+# variable at import, and it lets the JAX compilation cache store diffrax
+# programs (see gradatlas.runtime).
 
 
 wildcard_constraints:

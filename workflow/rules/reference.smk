@@ -3,14 +3,14 @@ rule compute_reference:
         "results/references/{model}/{design}.nc",
     log:
         "logs/references/{model}/{design}.log",
-    params:
-        settings=get_reference_settings,
+    conda:
+        "../../envs/gradatlas.yaml"
     threads: 1
     resources:
         mem_mb=1500,
         runtime=30,
-    conda:
-        "../../envs/gradatlas.yaml"
+    params:
+        settings=get_reference_settings,
     shell:
-        "{GRADATLAS} reference --model {wildcards.model} --design {wildcards.design}"
+        "EQX_ON_ERROR=nan python -m gradatlas reference --model {wildcards.model} --design {wildcards.design}"
         " --settings {params.settings} --out {output} > {log} 2>&1"

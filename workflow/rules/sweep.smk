@@ -7,15 +7,15 @@ rule run_sweep:
         "logs/sweeps/{model}/{design}/{solver}/{method}.log",
     benchmark:
         "results/benchmarks/sweeps/{model}/{design}/{solver}/{method}.tsv"
-    params:
-        settings=get_sweep_settings,
+    conda:
+        "../../envs/gradatlas.yaml"
     threads: 1
     resources:
         mem_mb=1500,
         runtime=30,
-    conda:
-        "../../envs/gradatlas.yaml"
+    params:
+        settings=get_sweep_settings,
     shell:
-        "{GRADATLAS} sweep --model {wildcards.model} --design {wildcards.design}"
+        "EQX_ON_ERROR=nan python -m gradatlas sweep --model {wildcards.model} --design {wildcards.design}"
         " --solver {wildcards.solver} --method {wildcards.method} --reference {input}"
         " --settings {params.settings} --out {output} > {log} 2>&1"

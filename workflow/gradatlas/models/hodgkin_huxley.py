@@ -48,9 +48,7 @@ class HodgkinHuxley(AbstractModel):
         beta_m = 4.0 * bounded_exp(np, -(v + 65.0) / 18.0)
         alpha_h = 0.07 * bounded_exp(np, -(v + 65.0) / 20.0)
         beta_h = 1.0 / (1.0 + bounded_exp(np, -(v + 35.0) / 10.0))
-        i_ion = (
-            g_na * m**3 * h * (v - 50.0) + g_k * n**4 * (v + 77.0) + g_l * (v + 54.387)
-        )
+        i_ion = g_na * m**3 * h * (v - 50.0) + g_k * n**4 * (v + 77.0) + g_l * (v + 54.387)
         return np.stack(
             [
                 i_ext - i_ion,

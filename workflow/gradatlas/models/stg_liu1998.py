@@ -73,9 +73,7 @@ class StgLiu1998(AbstractModel):
     def rhs(self, t, y, p, np):
         g_na, g_cas, g_cat, g_a, g_kca, g_kd, g_h, g_leak = (p[i] for i in range(8))
         v, ca = y[0], y[1]
-        m_na, h_na, m_cat, h_cat, m_cas, h_cas, m_a, h_a, m_kca, m_kd, m_h = (
-            y[i] for i in range(2, 13)
-        )
+        m_na, h_na, m_cat, h_cat, m_cas, h_cas, m_a, h_a, m_kca, m_kd, m_h = (y[i] for i in range(2, 13))
         ca_pos = np.maximum(ca, 1e-9)
         e_ca = 12.2 * np.log(3000.0 / ca_pos)
 
