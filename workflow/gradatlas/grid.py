@@ -27,6 +27,23 @@ class Cell:
     method: str
 
 
+def coerce_cli_values(config: dict) -> dict:
+    """``snakemake --config rtols=[1e-3,1e-6]`` passes list items as strings; make
+    the numeric keys numbers again (anything unparsable is left for the schema to reject)."""
+
+    def num(x):
+        if isinstance(x, str):
+            try:
+                return float(x)
+            except ValueError:
+                return x
+        return x
+
+    if isinstance(config.get("rtols"), list):
+        config["rtols"] = [num(x) for x in config["rtols"]]
+    return config
+
+
 def _check(key: str, values, registry) -> None:
     for v in values:
         if v not in registry:

@@ -9,8 +9,15 @@ from snakemake.utils import validate
 # checkout work.
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 
-from gradatlas.grid import ConfigError, check_config, jobs, observe_for  # noqa: E402
+from gradatlas.grid import (  # noqa: E402
+    ConfigError,
+    check_config,
+    coerce_cli_values,
+    jobs,
+    observe_for,
+)
 
+coerce_cli_values(config)
 validate(config, schema="../schemas/config.schema.yaml")
 try:
     check_config(config)
@@ -18,7 +25,6 @@ except (ConfigError, ValueError, FileNotFoundError) as e:
     raise WorkflowError(f"invalid config: {e}")
 
 JOBS = jobs(config)
-REFERENCES = sorted({(c.model, c.design) for c in JOBS})
 # Rules run `EQX_ON_ERROR=nan python -m gradatlas ...`: equinox reads the
 # variable at import, and it lets the JAX compilation cache store diffrax
 # programs (see gradatlas.runtime).
