@@ -5,9 +5,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from conftest import ALL_METHODS
 
 import gradatlas as ga
+
+from conftest import ALL_METHODS
 
 # Analytic gradients of linear_decay losses: the closed-form solution differentiated
 # by JAX (no ODE solver involved), an independent truth.
@@ -55,7 +56,9 @@ def test_method_matches_analytic_gradient(method, design, ld_refs):
     # state backwards, so its gradient is only approximate (diffrax's documentation)
     # the others are limited by dense-output interpolation at the observation times
     tol = {"finite_difference": 1e-4, "backsolve_adjoint": 1e-5}.get(method, 1e-6)
-    np.testing.assert_allclose(cell.grad[0], np.asarray(exact), rtol=tol, atol=tol * float(jnp.abs(exact).max()))
+    np.testing.assert_allclose(
+        cell.grad[0], np.asarray(exact), rtol=tol, atol=tol * float(jnp.abs(exact).max())
+    )
     # and the reference itself is right to far better than its own estimated error bound
     np.testing.assert_allclose(ref.grad, np.asarray(exact), rtol=1e-9, atol=1e-12)
 
@@ -76,7 +79,9 @@ def test_methods_agree_on_a_smooth_problem(lv_reference):
 
 def test_error_converges_with_tolerance(lv_reference):
     """A convergent method's error falls as rtol is tightened (over 6 decades, at least 1e3x)."""
-    cell = ga.run_cell("lotka_volterra", "tsit5", "data_fit", "forward_sensitivity", [1e-4, 1e-10], lv_reference, repeats=1)
+    cell = ga.run_cell(
+        "lotka_volterra", "tsit5", "data_fit", "forward_sensitivity", [1e-4, 1e-10], lv_reference, repeats=1
+    )
     assert cell.error[1] < 1e-3 * cell.error[0]
 
 
@@ -97,7 +102,9 @@ def test_origin_mechanism(model):
 def test_failure_is_a_status_not_an_exception():
     """An explicit solver on Robertson with a small step budget fails as max_steps."""
     ref = ga.compute_reference("robertson", "final_state", rtol=1e-8, check_rtol=1e-6)
-    cell = ga.run_cell("robertson", "tsit5", "final_state", "forward_jvp", [1e-6], ref, max_steps=100, repeats=1)
+    cell = ga.run_cell(
+        "robertson", "tsit5", "final_state", "forward_jvp", [1e-6], ref, max_steps=100, repeats=1
+    )
     assert cell.status == ["max_steps"]
     assert "maximum number of solver steps" in cell.message[0]
     assert cell.regime == ["failed"] and np.isnan(cell.error[0])

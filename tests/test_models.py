@@ -6,10 +6,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from conftest import ALL_MODELS, random_states
 
 import gradatlas as ga
 from gradatlas.models.stg_liu1998 import DEFAULT_SET, PUBLISHED_SETS
+
+from conftest import ALL_MODELS, random_states
 
 
 @pytest.mark.parametrize("slug", ALL_MODELS)
@@ -52,7 +53,10 @@ def test_jacobian_matches_finite_differences(slug):
             xs = np.where(x != 0, np.abs(x), 1.0)
             row = np.abs(np.asarray(m.vector_field(0.0, y_j, p_j))) + np.abs(jac * xs).sum(axis=1)
             err = np.abs(jac - fd) * xs
-            assert np.all(err <= 1e-6 * row[:, None] + 1e-12), (arg, np.unravel_index(np.argmax(err / row[:, None]), err.shape))
+            assert np.all(err <= 1e-6 * row[:, None] + 1e-12), (
+                arg,
+                np.unravel_index(np.argmax(err / row[:, None]), err.shape),
+            )
 
 
 @pytest.mark.parametrize("slug", ALL_MODELS)
@@ -121,7 +125,9 @@ def test_hires_published_value():
 def test_linear_decay_exact_solution():
     m = ga.MODELS["linear_decay"]
     ts = np.linspace(0.5, 5, 10)
-    np.testing.assert_allclose(_solve(m, m.p0, ts, 1e-12).ys, m.exact_solution(jnp.asarray(ts), m.p0), rtol=1e-8)
+    np.testing.assert_allclose(
+        _solve(m, m.p0, ts, 1e-12).ys, m.exact_solution(jnp.asarray(ts), m.p0), rtol=1e-8
+    )
 
 
 def test_user_model_file(tmp_path):

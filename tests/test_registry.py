@@ -28,6 +28,28 @@ def test_malformed_slug_rejected(slug):
 
 def test_registries_have_the_issue_parts():
     assert len(ga.MODELS) >= 11
-    assert set(ga.SOLVERS) >= {"tsit5", "dopri5", "dopri8", "bosh3", "heun", "kvaerno3", "kvaerno5", "implicit_euler"}
-    assert set(ga.DESIGNS) == {"nominal_steps", "uniform", "uniform_clipped", "data_fit", "final_state", "time_average"}
-    assert set(ga.METHODS) == {"forward_jvp", "forward_sensitivity", "reverse_checkpoint", "backsolve_adjoint", "finite_difference"}
+    assert set(ga.SOLVERS) >= {
+        "tsit5",
+        "dopri5",
+        "dopri8",
+        "bosh3",
+        "heun",
+        "kvaerno3",
+        "kvaerno5",
+        "implicit_euler",
+    }
+    assert set(ga.DESIGNS) == {
+        "nominal_steps",
+        "uniform",
+        "uniform_clipped",
+        "data_fit",
+        "final_state",
+        "time_average",
+    }
+    assert set(ga.METHODS) >= {
+        "forward_jvp",
+        "forward_sensitivity",
+        "reverse_checkpoint",
+        "backsolve_adjoint",
+        "finite_difference",
+    }

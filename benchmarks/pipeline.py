@@ -1,0 +1,92 @@
+"""Pipeline benchmark: cold run, warm rerun, no-op, and where the time goes.
+
+    python3 benchmarks/pipeline.py [--configfile config/quick.yaml] [--cores 2]
+
+Works in a temporary copy of the workflow with its own (initially empty) JAX
+compilation cache, so it never touches ./results. Targets (issue 3): quick grid
+cold <= 90 s on 2 cores; rerun after deleting results/ with a warm cache <= 60 %
+of the cold run; no-op <= 5 s.
+"""
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(cmd, cwd, env):
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} failed:\n{proc.stderr[-3000:]}")
+    return wall
+
+
+def breakdown(work: Path, import_s: float) -> None:
+    jobs = list((work / "results" / "benchmarks").rglob("*.tsv"))
+    job_wall = sum(float(pd.read_csv(f, sep="\t")["s"].iloc[0]) for f in jobs)
+    trace = compile_ = solve = 0.0
+    for f in (work / "results" / "sweeps").rglob("*.nc"):
+        with xr.open_dataset(f) as ds:
+            trace += np.nan_to_num(float(ds["trace_time"]))
+            compile_ += np.nan_to_num(float(ds["compile_time"]) - float(ds["trace_time"]))
+            solve += float(np.nansum(ds["run_times"].values))
+    start = import_s * len(jobs)
+    rest = job_wall - start - trace - compile_ - solve
+    print(f"  sweep jobs: {len(jobs)}, summed job wall time {job_wall:.1f} s, of which")
+    for name, value in [
+        ("interpreter start + import", start),
+        ("trace (+ lower)", trace),
+        ("XLA compile", compile_),
+        ("solving (all timed repeats)", solve),
+        ("I/O, reference reading, other", rest),
+    ]:
+        print(f"    {name:32s} {value:7.1f} s  ({100 * value / job_wall:4.1f} %)")
+
+
+def main():
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--configfile", default="config/quick.yaml")
+    parser.add_argument("--cores", type=int, default=2)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="gradatlas-bench-") as tmp:
+        work = Path(tmp)
+        shutil.copy(ROOT / "Snakefile", work)
+        for d in ("workflow", "config", "envs"):
+            shutil.copytree(ROOT / d, work / d, ignore=shutil.ignore_patterns("__pycache__"))
+        env = {**__import__("os").environ, "GRADATLAS_JAX_CACHE": str(work / ".cache" / "jax")}
+        smk = [sys.executable, "-m", "snakemake", "--cores", str(args.cores), "--configfile", args.configfile]
+
+        imports = []
+        for _ in range(3):
+            imports.append(run([sys.executable, "-c", "import gradatlas.cli, gradatlas.io"], work, env))
+        import_s = statistics.median(imports)
+
+        cold = run(smk, work, env)
+        print(f"cold run ({args.configfile}, {args.cores} cores, empty compilation cache): {cold:.1f} s")
+        breakdown(work, import_s)
+        shutil.rmtree(work / "results")
+        warm = run(smk, work, env)
+        print(f"rerun after deleting results/, warm cache: {warm:.1f} s ({100 * warm / cold:.0f} % of cold)")
+        breakdown(work, import_s)
+        noop = run(smk, work, env)
+        print(f"no-op snakemake: {noop:.1f} s")
+        print(f"interpreter start + import gradatlas: {import_s:.2f} s (median of 3)")
+
+
+if __name__ == "__main__":
+    main()
