@@ -5,13 +5,22 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
-configfile: "config/config.yaml"
+# The paper grid is the default. A config given with --configfile replaces it
+# (instead of being merged into it, which would leak paper-grid keys such as
+# solvers_by_model into a smaller grid); --config then overrides single keys.
+if not workflow.overwrite_configfiles:
+
+    configfile: "config/config.yaml"
 
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/reference.smk"
 include: "workflow/rules/sweep.smk"
 include: "workflow/rules/aggregate.smk"
+include: "workflow/rules/report.smk"
+
+
+report: "workflow/report/workflow.rst"
 
 
 rule all:
@@ -19,3 +28,4 @@ rule all:
     input:
         "results/atlas.nc",
         "results/atlas.csv",
+        rules.paper_figures.input,

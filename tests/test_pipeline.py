@@ -1,54 +1,19 @@
 """End-to-end: the real Snakemake pipeline on a tiny grid, its faults and its config checks."""
 
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 import xarray as xr
-import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+from conftest import ROOT, TINY, make_workdir, snakemake
+
 TIMINGS = {"run_time", "compile_time", "trace_time"}
-
-TINY = {
-    "models": ["linear_decay", "stg_liu1998"],
-    "solvers": ["tsit5"],
-    "designs": ["nominal_steps"],
-    "methods": ["forward_jvp", "forward_sensitivity"],
-    "rtols": [1.0e-3, 1.0e-5],
-    "observe": {"stg_liu1998": "V"},
-    "exclude": [{"model": "linear_decay", "method": "forward_sensitivity", "reason": "test exclusion"}],
-    "n_obs": 10,
-    "max_steps": 20000,
-    "repeats": 1,
-    "reference": {"rtol": 1.0e-9, "check_rtol": 1.0e-7},
-}
-
-
-def make_workdir(path: Path, config: dict) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
-    shutil.copy(ROOT / "Snakefile", path / "Snakefile")
-    shutil.copytree(ROOT / "workflow", path / "workflow", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(ROOT / "config", path / "config")
-    shutil.copytree(ROOT / "envs", path / "envs")
-    (path / "tiny.yaml").write_text(yaml.safe_dump(config))
-    return path
-
-
-def snakemake(workdir: Path, *args, check=True, **kwargs):
-    env = {**os.environ, "GRADATLAS_JAX_CACHE": str(ROOT / ".cache" / "jax-tests")}
-    cmd = [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "tiny.yaml", *args]
-    proc = subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=900, **kwargs)
-    if check and proc.returncode != 0:
-        raise AssertionError(
-            f"snakemake failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
-        )
-    return proc
 
 
 def assert_same_atlas(a: xr.Dataset, b: xr.Dataset):
@@ -57,15 +22,8 @@ def assert_same_atlas(a: xr.Dataset, b: xr.Dataset):
         xr.testing.assert_equal(a[v], b[v])
 
 
-@pytest.fixture(scope="module")
-def clean_run(tmp_path_factory):
-    work = make_workdir(tmp_path_factory.mktemp("run_a"), TINY)
-    snakemake(work)
-    return work
-
-
-def test_atlas_contents(clean_run):
-    atlas = xr.open_dataset(clean_run / "results" / "atlas.nc")
+def test_atlas_contents(pipeline_run):
+    atlas = xr.open_dataset(pipeline_run / "results" / "atlas.nc")
     assert atlas["error"].dims == ("model", "design", "solver", "method", "rtol")
     for v in ("error", "status", "regime", "run_time", "compile_time", "n_steps", "n_rejected"):
         assert v in atlas
@@ -76,7 +34,7 @@ def test_atlas_contents(clean_run):
         assert atlas.attrs.get(key), key
 
     # every configured cell exactly once, failures and exclusions included
-    table = __import__("pandas").read_csv(clean_run / "results" / "atlas.csv")
+    table = __import__("pandas").read_csv(pipeline_run / "results" / "atlas.csv")
     assert len(table) == 2 * 1 * 1 * 2 * 2
     assert not table.duplicated(["model", "design", "solver", "method", "rtol"]).any()
     excluded = table[(table.model == "linear_decay") & (table.method == "forward_sensitivity")]
@@ -90,19 +48,21 @@ def test_atlas_contents(clean_run):
     assert str(sel["regime"].sel({"method": "forward_jvp"}).values) == "accurate"
 
     # the sweep file carries per-parameter gradients and the reference
-    cell = xr.open_dataset(clean_run / "results/sweeps/stg_liu1998/nominal_steps/tsit5/forward_jvp.nc")
+    cell = xr.open_dataset(pipeline_run / "results/sweeps/stg_liu1998/nominal_steps/tsit5/forward_jvp.nc")
     assert cell["grad"].dims == ("rtol", "param") and cell.sizes["param"] == 8
     assert "ref_grad" in cell
-    assert (clean_run / "results/benchmarks/sweeps/stg_liu1998/nominal_steps/tsit5/forward_jvp.tsv").exists()
-    assert (clean_run / "logs/sweeps/stg_liu1998/nominal_steps/tsit5/forward_jvp.log").exists()
+    assert (
+        pipeline_run / "results/benchmarks/sweeps/stg_liu1998/nominal_steps/tsit5/forward_jvp.tsv"
+    ).exists()
+    assert (pipeline_run / "logs/sweeps/stg_liu1998/nominal_steps/tsit5/forward_jvp.log").exists()
 
 
-def test_noop_rerun_does_nothing(clean_run):
-    proc = snakemake(clean_run, "-n")
+def test_noop_rerun_does_nothing(pipeline_run):
+    proc = snakemake(pipeline_run, "-n")
     assert "Nothing to be done" in proc.stdout + proc.stderr
 
 
-def test_kill_and_rerun_incomplete_gives_the_same_atlas(clean_run, tmp_path):
+def test_kill_and_rerun_incomplete_gives_the_same_atlas(pipeline_run, tmp_path):
     """Interrupt a run halfway, resume with --rerun-incomplete: the atlas equals an
     uninterrupted run's in every variable except timings (also: two clean runs agree)."""
     work = make_workdir(tmp_path / "run_b", TINY)
@@ -119,14 +79,14 @@ def test_kill_and_rerun_incomplete_gives_the_same_atlas(clean_run, tmp_path):
     assert not (work / "results" / "atlas.nc").exists(), "the run was not interrupted halfway"
     snakemake(work, "--rerun-incomplete")
     assert_same_atlas(
-        xr.open_dataset(clean_run / "results" / "atlas.nc"),
+        xr.open_dataset(pipeline_run / "results" / "atlas.nc"),
         xr.open_dataset(work / "results" / "atlas.nc"),
     )
 
 
-def test_corrupt_sweep_file_fails_aggregation_naming_it(clean_run, tmp_path):
+def test_corrupt_sweep_file_fails_aggregation_naming_it(pipeline_run, tmp_path):
     work = tmp_path / "run_c"
-    shutil.copytree(clean_run, work, ignore=shutil.ignore_patterns(".snakemake"))
+    shutil.copytree(pipeline_run, work, ignore=shutil.ignore_patterns(".snakemake"))
     bad = work / "results/sweeps/stg_liu1998/nominal_steps/tsit5/forward_jvp.nc"
     data = bad.read_bytes()
     bad.write_bytes(data[: len(data) // 2])
@@ -176,3 +136,13 @@ def test_lint_and_format_are_clean():
         text=True,
     )
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+
+
+def test_configfile_replaces_the_paper_grid(tmp_path):
+    """--configfile must not inherit paper-grid keys (e.g. solvers_by_model, which
+    would silently exclude bosh3 for linear_decay here)."""
+    config = {**TINY, "models": ["linear_decay"], "solvers": ["bosh3"], "exclude": [],
+              "methods": ["forward_jvp"]}  # fmt: skip
+    work = make_workdir(tmp_path, config)
+    proc = snakemake(work, "-n")
+    assert re.search(r"run_sweep\s+1\b", proc.stdout), proc.stdout[-2000:]

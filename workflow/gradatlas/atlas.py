@@ -10,6 +10,10 @@ import xarray as xr
 
 from .grid import all_cells, exclusion_reason
 from .io import open_checked
+from .models import MODELS
+
+#: row order of reports: non-stiff, then stiff, spiking, chaotic
+CATEGORY_ORDER = ("nonstiff", "stiff", "spiking", "chaotic")
 
 #: scalar-per-tolerance variables copied from sweep files into the atlas
 PER_RTOL = ("error", "cosine", "max_param_error", "loss", "status", "message", "regime",
@@ -63,7 +67,8 @@ def build_atlas(config: dict, sweep_root: str | Path) -> xr.Dataset:
             "solver": solvers,
             "method": methods,
             "rtol": rtols,
-        },  # fmt: skip
+            "category": ("model", [MODELS[m].category for m in models]),
+        },
     )
 
 

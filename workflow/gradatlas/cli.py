@@ -80,6 +80,31 @@ def cmd_aggregate(args) -> None:
     print("cells per regime:\n" + counts.to_string(), flush=True)
 
 
+def cmd_plot(args) -> None:
+    from pathlib import Path
+
+    from . import io
+    from .plots import FIGURES
+    from .summary import findings_html
+
+    atlas = io.open_checked(args.atlas)
+    for path in FIGURES[args.figure](atlas, args.outdir):
+        print(f"wrote {path}", flush=True)
+    findings = Path(args.outdir) / f"{args.figure}.findings.html"
+    findings.write_text(findings_html(atlas, args.figure))
+    print(f"wrote {findings}", flush=True)
+
+
+def cmd_summarize(args) -> None:
+    from . import io
+    from .summary import summary_table
+
+    atlas = io.open_checked(args.atlas)
+    table = summary_table(atlas, args.default_rtol)
+    table.to_csv(args.out, index=False)
+    print(f"wrote {args.out}: {len(table)} rows", flush=True)
+
+
 def cmd_check_config(args) -> None:
     from .grid import check_config, jobs
 
@@ -111,6 +136,18 @@ def main(argv=None) -> None:
     p.add_argument("--out-nc", required=True)
     p.add_argument("--out-csv", required=True)
     p.set_defaults(func=cmd_aggregate)
+
+    p = sub.add_parser("plot", help="draw one figure from the atlas")
+    p.add_argument("--figure", required=True)
+    p.add_argument("--atlas", required=True)
+    p.add_argument("--outdir", required=True)
+    p.set_defaults(func=cmd_plot)
+
+    p = sub.add_parser("summarize", help="write the summary table from the atlas")
+    p.add_argument("--atlas", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--default-rtol", type=float, default=1e-3)
+    p.set_defaults(func=cmd_summarize)
 
     p = sub.add_parser("check-config", help="validate a config (JSON) against the registries")
     p.add_argument("--config", required=True)

@@ -48,6 +48,7 @@ VARIABLES = {
     "scale": ("reference gradient norm, or local gradient scale", "loss units / parameter units"),
     "rtol": ("relative tolerance", "1"),
     "repeat": ("timing repeat", "1"),
+    "category": ("model category (nonstiff, stiff, spiking, chaotic)", "1"),
 }
 
 

@@ -37,6 +37,17 @@ wildcard_constraints:
     method="[a-z][a-z0-9_]*",
 
 
+FIGURES = ["regime_map", "error_vs_tolerance", "work_precision", "failure_map"]
+
+
+def get_figure_files(wildcards):
+    return [
+        f"results/figures/{name}.{ext}"
+        for name in FIGURES
+        for ext in ("svg", "pdf", "png", "findings.html")
+    ]
+
+
 def get_reference(wildcards):
     return f"results/references/{wildcards.model}/{wildcards.design}.nc"
 

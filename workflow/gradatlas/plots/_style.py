@@ -1,0 +1,108 @@
+"""One shared style for every figure, and deterministic saving.
+
+Figures read the atlas; they never recompute science. The same atlas gives
+byte-identical SVG, PDF and PNG files: fixed ``svg.hashsalt``, no dates or
+software versions in the metadata.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+from ..atlas import CATEGORY_ORDER  # noqa: E402
+
+FORMATS = ("svg", "pdf", "png")
+#: metadata keys cleared per backend so files carry no date or version
+_METADATA = {
+    "svg": {"Date": None, "Creator": None},
+    "pdf": {"CreationDate": None, "ModDate": None, "Creator": None, "Producer": None},
+    "png": {"Software": None},
+}
+#: regimes that are not a score, drawn hatched so they never read as "accurate"
+NOT_SCORED = {
+    "failed": ("#bdbdbd", "////"),
+    "unsupported": ("#ffffff", "xxxx"),
+    "no_reference": ("#fff3b0", "...."),
+    "excluded": ("#f0f0f0", ""),
+}
+ERROR_RANGE = (-14.0, 2.0)  # log10 error, one shared colour scale
+
+
+def set_style() -> None:
+    sns.set_theme(context="paper", style="ticks")
+    plt.rcParams.update(
+        {
+            "svg.hashsalt": "gradatlas",
+            "svg.fonttype": "path",
+            "pdf.compression": 6,
+            "figure.dpi": 100,
+            "savefig.dpi": 150,
+            "axes.titlesize": "medium",
+        }
+    )
+
+
+def method_palette(methods) -> dict:
+    """Colour-blind-safe colours, fixed per method slug (same in every figure)."""
+    from ..methods import METHODS
+
+    order = list(METHODS.slugs()) + [m for m in methods if m not in METHODS]
+    colours = sns.color_palette("colorblind", n_colors=max(len(order), 10))
+    return {m: colours[order.index(m) % len(colours)] for m in methods}
+
+
+def method_markers(methods) -> dict:
+    """A marker per method, so overlapping lines stay distinguishable."""
+    shapes = ["o", "s", "^", "D", "v", "P", "X", "*"]
+    return {m: shapes[i % len(shapes)] for i, m in enumerate(methods)}
+
+
+def label(atlas, name: str) -> str:
+    attrs = atlas[name].attrs
+    text = attrs.get("long_name", name)
+    units = attrs.get("units", "1")
+    return text if units in ("1", "") else f"{text} [{units}]"
+
+
+def ordered_models(atlas) -> list[str]:
+    """Models from non-stiff through stiff and spiking to chaotic (config order within)."""
+    models = list(atlas["model"].values)
+    cats = list(atlas["category"].values)
+    rank = {c: i for i, c in enumerate(CATEGORY_ORDER)}
+    return [
+        m
+        for _, _, m in sorted(
+            (rank.get(c, 99), i, m) for i, (m, c) in enumerate(zip(models, cats, strict=True))
+        )
+    ]
+
+
+def run_pairs(atlas) -> list[tuple[str, str]]:
+    """(model, solver) pairs with at least one non-excluded cell, in row order."""
+    pairs = []
+    for m in ordered_models(atlas):
+        for s in atlas["solver"].values:
+            regimes = atlas["regime"].sel(model=m, solver=s).values
+            if np.any(regimes != "excluded"):
+                pairs.append((m, str(s)))
+    return pairs
+
+
+def save(fig, outdir: str | Path, stem: str) -> list[Path]:
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for fmt in FORMATS:
+        path = outdir / f"{stem}.{fmt}"
+        fig.savefig(path, format=fmt, metadata=_METADATA[fmt], bbox_inches="tight")
+        paths.append(path)
+    plt.close(fig)
+    return paths
