@@ -18,6 +18,7 @@ include: "workflow/rules/reference.smk"
 include: "workflow/rules/sweep.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/origin.smk"
 
 
 report: "workflow/report/workflow.rst"

@@ -85,5 +85,5 @@ def snakemake(workdir: Path, *args, check=True, **kwargs):
 def pipeline_run(tmp_path_factory):
     """One complete run of the real pipeline (snakemake itself) on the tiny grid."""
     work = make_workdir(tmp_path_factory.mktemp("run_a"), TINY)
-    snakemake(work)
+    snakemake(work, "atlas_figures")
     return work

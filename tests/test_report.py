@@ -61,7 +61,7 @@ def _browser_available():
 
 @pytest.fixture(scope="module")
 def report_html(pipeline_run):
-    snakemake(pipeline_run, "--report", "results/report.html")
+    snakemake(pipeline_run, "atlas_figures", "--report", "results/report.html")
     return pipeline_run / "results" / "report.html"
 
 

@@ -105,6 +105,49 @@ def cmd_summarize(args) -> None:
     print(f"wrote {args.out}: {len(table)} rows", flush=True)
 
 
+def cmd_origin_table(args) -> None:
+    from .origin import origin_table
+
+    s = _settings(args.settings)
+    table = origin_table(args.model, rtol=s.get("rtol", 1e-3), n_obs=s.get("n_obs", 500),
+                         max_steps=s.get("max_steps", 50_000))  # fmt: skip
+    for _, r in table.iterrows():
+        print(f"row {r['row']:3s} {r['method']:20s} {r['design']:16s} {r['observed']:3s} rtol={r['rtol']:.0e} "
+              f"|g|={r['grad_norm']:.3g} scale={r['scale']:.3g} error={r['error']:.3g} thread={r['thread']} "
+              f"agrees={r['agrees']}", flush=True)  # fmt: skip
+    table.to_csv(args.out, index=False)
+
+
+def cmd_chaos(args) -> None:
+    from . import io
+    from .origin import chaos_experiment
+
+    s = _settings(args.settings)
+    ds = chaos_experiment(tuple(s.get("horizons", (1, 2, 5, 10, 15, 20, 30, 40))),
+                          rtols=tuple(s.get("rtols", (1e-6, 1e-10))), thresholds=s.get("thresholds"))  # fmt: skip
+    print(f"largest Lyapunov exponent from ||S(t)||: {ds.attrs['lyapunov_estimate']:.3f} "
+          f"(literature {ds.attrs['lyapunov_literature']})", flush=True)  # fmt: skip
+    for h, e in zip(ds["horizon"].values, ds["reference_error"].values, strict=True):
+        print(f"t1={h:g}: reference error {e:.3g}", flush=True)
+    io.write(ds, args.out, s, "gradatlas chaos")
+
+
+def cmd_origin_report(args) -> None:
+    from pathlib import Path
+
+    import pandas as pd
+
+    from . import io
+    from .plots import origin_case
+
+    table = pd.concat([pd.read_csv(p) for p in args.tables], ignore_index=True)
+    table.to_csv(args.table_out, index=False)
+    chaos = io.open_checked(args.chaos)
+    for path in origin_case.plot(table, args.outdir) + origin_case.plot_chaos(chaos, args.outdir):
+        print(f"wrote {path}", flush=True)
+    Path(args.table_out).with_suffix(".md").write_text(origin_case.markdown(table, chaos))
+
+
 def cmd_check_config(args) -> None:
     from .grid import check_config, jobs
 
@@ -148,6 +191,24 @@ def main(argv=None) -> None:
     p.add_argument("--out", required=True)
     p.add_argument("--default-rtol", type=float, default=1e-3)
     p.set_defaults(func=cmd_summarize)
+
+    p = sub.add_parser("origin-table", help="the thread's experiments on one STG conductance set")
+    p.add_argument("--model", required=True)
+    p.add_argument("--settings", default="{}")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_origin_table)
+
+    p = sub.add_parser("chaos", help="Lorenz-63 horizon sweep and Lyapunov estimate")
+    p.add_argument("--settings", default="{}")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_chaos)
+
+    p = sub.add_parser("origin-report", help="merge origin-case tables, draw its figures")
+    p.add_argument("--tables", nargs="+", required=True)
+    p.add_argument("--chaos", required=True)
+    p.add_argument("--table-out", required=True)
+    p.add_argument("--outdir", required=True)
+    p.set_defaults(func=cmd_origin_report)
 
     p = sub.add_parser("check-config", help="validate a config (JSON) against the registries")
     p.add_argument("--config", required=True)

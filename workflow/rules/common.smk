@@ -48,6 +48,25 @@ def get_figure_files(wildcards):
     ]
 
 
+def get_origin_tables(wildcards):
+    return [f"results/origin_case/{m}.csv" for m in config["origin_case"]["models"]]
+
+
+def get_origin_settings(wildcards):
+    keys = ("rtol", "n_obs", "max_steps")
+    settings = {k: config["origin_case"][k] for k in keys}
+    return shlex.quote(json.dumps(settings, sort_keys=True))
+
+
+def get_chaos_settings(wildcards):
+    settings = {
+        "horizons": config["origin_case"]["horizons"],
+        "rtols": config["origin_case"]["chaos_rtols"],
+        "thresholds": config["thresholds"],
+    }
+    return shlex.quote(json.dumps(settings, sort_keys=True))
+
+
 def get_reference(wildcards):
     return f"results/references/{wildcards.model}/{wildcards.design}.nc"
 

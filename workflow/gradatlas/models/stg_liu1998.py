@@ -50,17 +50,12 @@ class StgLiu1998(AbstractModel):
     C = 1, E_Na = 50, E_K = −80 (A, KCa, Kd), E_H = −20, E_L = −50 mV,
     E_Ca = 12.2 ln(3000/[Ca]); τ_Ca d[Ca]/dt = −0.94 (I_CaT + I_CaS) − [Ca] + 0.05,
     τ_Ca = 20 ms; I_ext = 0. V(0) = −60, [Ca](0) = 0.05, gates 0; t ∈ [0, 500].
-    Parameters: the eight maximal conductances (mS/cm²); default is
-    ``PUBLISHED_SETS[DEFAULT_SET]``. Off the trajectory the field stays finite:
+    Parameters: the eight maximal conductances (mS/cm²). ``stg_liu1998`` uses
+    ``PUBLISHED_SETS[DEFAULT_SET]``; ``stg_liu1998_set_a`` the other published set. Off the trajectory the field stays finite:
     exponents are capped and [Ca] is floored inside log and the KCa factor.
     """
 
-    slug = "stg_liu1998"
     category = "spiking"
-    parameters = tuple(
-        Parameter(name, value, "mS/cm^2")
-        for name, value in zip(_CONDUCTANCES, PUBLISHED_SETS[DEFAULT_SET], strict=True)
-    )
     states = (
         State("V", -60.0, "mV", fast=True),
         State("Ca", 0.05, "uM"),
@@ -69,6 +64,14 @@ class StgLiu1998(AbstractModel):
     t1 = 500.0
     time_units = "ms"
     atol_scale = 1e-3
+
+    def __init__(self, slug: str, conductance_set: str):
+        self.slug = slug
+        self.conductance_set = conductance_set
+        self.parameters = tuple(
+            Parameter(name, value, "mS/cm^2")
+            for name, value in zip(_CONDUCTANCES, PUBLISHED_SETS[conductance_set], strict=True)
+        )
 
     def rhs(self, t, y, p, np):
         g_na, g_cas, g_cat, g_a, g_kca, g_kd, g_h, g_leak = (p[i] for i in range(8))
@@ -122,4 +125,5 @@ class StgLiu1998(AbstractModel):
         return np.stack([dv, dca, *dgates])
 
 
-register_model(StgLiu1998())
+register_model(StgLiu1998("stg_liu1998", DEFAULT_SET))
+register_model(StgLiu1998("stg_liu1998_set_a", "set_a"))
