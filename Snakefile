@@ -24,6 +24,18 @@ include: "workflow/rules/origin.smk"
 report: "workflow/report/workflow.rst"
 
 
+# Cheap bookkeeping runs on the submitting host, never as a cluster job.
+localrules:
+    all,
+    aggregate_atlas,
+    plot_figure,
+    write_summary,
+    atlas_figures,
+    paper_figures,
+    tabulate_origin_case,
+    origin_case,
+
+
 rule all:
     default_target: True
     input:

@@ -72,7 +72,7 @@ def make_workdir(path: Path, config: dict) -> Path:
 
 def snakemake(workdir: Path, *args, check=True, **kwargs):
     env = {**os.environ, "GRADATLAS_JAX_CACHE": str(ROOT / ".cache" / "jax-tests")}
-    cmd = [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "tiny.yaml", *args]
+    cmd = [sys.executable, "-m", "snakemake", "--cores", "2", *args, "--configfile", "tiny.yaml"]
     proc = subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=900, **kwargs)
     if check and proc.returncode != 0:
         raise AssertionError(

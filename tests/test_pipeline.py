@@ -68,7 +68,7 @@ def test_kill_and_rerun_incomplete_gives_the_same_atlas(pipeline_run, tmp_path):
     work = make_workdir(tmp_path / "run_b", TINY)
     env = {**os.environ, "GRADATLAS_JAX_CACHE": str(ROOT / ".cache" / "jax-tests")}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "snakemake", "--cores", "1", "--configfile", "tiny.yaml", "atlas_figures"],
+        [sys.executable, "-m", "snakemake", "--cores", "1", "atlas_figures", "--configfile", "tiny.yaml"],
         cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     deadline = time.time() + 300

@@ -107,7 +107,9 @@ def test_report_in_a_real_browser(report_html, tmp_path):
             click("Figures")
             click(name)
             # the eye icon in the figure's row opens the image viewer
-            driver.find_element("xpath", f"//tr[td[normalize-space(text())='{name}']]//a[@iconname='eye']").click()
+            driver.find_element(
+                "xpath", f"//tr[td[normalize-space(text())='{name}']]//a[@iconname='eye']"
+            ).click()
             deadline = time.time() + 20
             stats = None
             while time.time() < deadline and not stats:

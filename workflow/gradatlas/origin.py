@@ -52,7 +52,18 @@ def _size(err: float) -> str:
     return "large" if err >= LARGE else ("small" if err < SMALL else "moderate")
 
 
+def _agreement(ours: str, thread_large: bool) -> str:
+    if ours == ("large" if thread_large else "small"):
+        return "yes"
+    return "partly" if ours == "moderate" else "no"
+
+
 def _explain(row: str, ours: str, err: float, rtol: float) -> str:
+    if ours == "moderate":
+        return (
+            f"Partly: the spurious gradient is {err:.3g} of the local gradient scale, below 'large' "
+            f"({LARGE}) but not negligible (>= {SMALL})."
+        )
     big = ours == "large"
     if row == "1":
         return (
@@ -146,7 +157,7 @@ def origin_table(
                 "ours": ours,
                 "thread_value": thread,
                 "thread": "large" if thread_large else "small",
-                "agrees": "yes" if ours == ("large" if thread_large else "small") else "no",
+                "agrees": _agreement(ours, thread_large),
                 "explanation": _explain(row, ours, err, float(cell.rtols[i])),
                 "tried_rtols": " ".join(f"{r:.0e}:{s}" for r, s in zip(cell.rtols, cell.status, strict=True)),
             }

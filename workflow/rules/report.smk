@@ -58,8 +58,17 @@ rule write_summary:
         " --default-rtol {params.default_rtol} --out {output} > {log} 2>&1"
 
 
-rule paper_figures:
+rule atlas_figures:
     default_target: False
     input:
         get_figure_files,
         "results/summary.csv",
+
+
+rule paper_figures:
+    default_target: False
+    input:
+        rules.atlas_figures.input,
+        "results/origin_case/table.csv",
+        "results/origin_case/origin_case.png",
+        "results/origin_case/chaos.png",

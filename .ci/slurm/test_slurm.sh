@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Cluster integration test: run the quick grid through a real single-node SLURM with
+# profiles/slurm-ci and check that its atlas equals a local run's (timings aside).
+# Needs root (it installs and starts slurmctld, slurmd and munged, and stops them by PID).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+tmp=$(mktemp -d /tmp/gradatlas-slurm.XXXXXX)
+state="$tmp/slurm"
+trap '"$root/.ci/slurm/down.sh" "$state"' EXIT
+"$root/.ci/slurm/up.sh" "$state"
+python3 -m pip install -q "snakemake-executor-plugin-slurm>=2.8" \
+    || { echo "ERROR: could not install snakemake-executor-plugin-slurm" >&2; exit 2; }
+for d in local cluster; do
+    mkdir -p "$tmp/$d"
+    cp -r "$root"/{Snakefile,workflow,config,envs,profiles} "$tmp/$d/"
+done
+export GRADATLAS_JAX_CACHE="$tmp/jax-cache"   # shared by both runs, as on a shared filesystem
+target=(results/atlas.nc --configfile config/quick.yaml)
+start=$(date +%s)
+(cd "$tmp/local" && python3 -m snakemake --cores 2 "${target[@]}" >"$tmp/local.log" 2>&1) \
+    || { tail -n 40 "$tmp/local.log"; exit 1; }
+mid=$(date +%s)
+# snakemake ignores SIGTERM while jobs run: bound the run with SIGINT
+(cd "$tmp/cluster" && timeout -s INT 1500 python3 -m snakemake --profile profiles/slurm-ci "${target[@]}" \
+    >"$tmp/cluster.log" 2>&1) || { tail -n 60 "$tmp/cluster.log"; tail -n 20 "$state"/log/*.log; exit 1; }
+end=$(date +%s)
+echo "local run: $((mid - start)) s; SLURM run: $((end - mid)) s"
+submitted=$(grep -c "Job .* has been submitted with SLURM jobid" "$tmp/cluster.log" || true)
+echo "SLURM submissions: $submitted"
+[ "$submitted" -gt 0 ] || { echo "ERROR: nothing was submitted to SLURM" >&2; tail -n 40 "$tmp/cluster.log"; exit 1; }
+python3 - "$tmp/local/results/atlas.nc" "$tmp/cluster/results/atlas.nc" <<'PY'
+import sys
+import xarray as xr
+a, b = (xr.open_dataset(p) for p in sys.argv[1:3])
+timings = {"run_time", "compile_time", "trace_time"}
+assert set(a.data_vars) == set(b.data_vars)
+for v in sorted(set(a.data_vars) - timings):
+    xr.testing.assert_equal(a[v], b[v])
+print(f"SLURM atlas equals the local atlas: {a['error'].size} cells, {len(set(a.data_vars) - timings)} variables")
+PY
+echo "SLURM integration test: OK"
