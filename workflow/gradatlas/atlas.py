@@ -75,3 +75,47 @@ def build_atlas(config: dict, sweep_root: str | Path) -> xr.Dataset:
 def atlas_table(atlas: xr.Dataset) -> pd.DataFrame:
     """The atlas as a tidy table: one row per (model, design, solver, method, rtol)."""
     return atlas.to_dataframe().reset_index()
+
+
+def reference_check_table(config: dict, reference_root: str | Path) -> pd.DataFrame:
+    """Each reference next to its CVODES cross-check. ``flag`` is DISAGREES when the
+    disagreement exceeds both estimated errors (the reference's and CVODES's)."""
+    from .grid import jobs
+
+    rows = []
+    for model, design in sorted({(c.model, c.design) for c in jobs(config)}):
+        path = Path(reference_root) / model / f"{design}.nc"
+        ds = open_checked(path)
+        ref_err, cv_err = float(ds["reference_error"]), float(ds["cvodes_error"])
+        dis = float(ds["cvodes_disagreement"])
+        flag = "DISAGREES" if (np.isfinite(dis) and dis > ref_err and dis > cv_err) else (
+            "no check" if not np.isfinite(dis) else "ok")  # fmt: skip
+        rows.append(
+            {
+                "model": model,
+                "design": design,
+                "observed": " ".join(str(s) for s in ds["observed"].values),
+                "reference_solver": ds.attrs["solver"],
+                "reference_rtol": float(ds.attrs["rtol"]),
+                "reference_error": ref_err,
+                "cvodes_rtol": float(ds.attrs["cvodes_rtol"]),
+                "cvodes_error": cv_err,
+                "disagreement": dis,
+                "flag": flag,
+                "message": ds.attrs.get("cvodes_message", ""),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def reference_check_html(table: pd.DataFrame) -> str:
+    bad = table[table["flag"] == "DISAGREES"]
+    if len(bad):
+        head = (
+            '<div style="background:#b00020;color:white;padding:1em;font-size:1.3em">'
+            f"<b>WARNING: {len(bad)} reference(s) disagree with CVODES by more than both estimated "
+            "errors.</b> Cells scored against them may be wrong; this is a finding, not noise.</div>"
+        )
+    else:
+        head = "<p><b>Every checked reference agrees with CVODES within the estimated errors.</b></p>"
+    return head + table.to_html(index=False, border=0, float_format=lambda x: f"{x:.3g}")

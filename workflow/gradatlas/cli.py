@@ -69,13 +69,23 @@ def cmd_sweep(args) -> None:
 
 
 def cmd_aggregate(args) -> None:
+    from pathlib import Path
+
     from . import io
-    from .atlas import atlas_table, build_atlas
+    from .atlas import atlas_table, build_atlas, reference_check_html, reference_check_table
 
     config = json.loads(args.config)
     atlas = build_atlas(config, args.sweeps)
     io.write(atlas, args.out_nc, config, "gradatlas aggregate")
     atlas_table(atlas).to_csv(args.out_csv, index=False)
+    check = reference_check_table(config, args.references)
+    check.to_csv(args.out_check, index=False)
+    Path(args.out_check).with_suffix(".html").write_text(reference_check_html(check))
+    flagged = check[check["flag"] == "DISAGREES"]
+    print(f"reference check: {len(check)} references, {len(flagged)} disagree with CVODES", flush=True)
+    for _, r in flagged.iterrows():
+        print(f"  WARNING {r['model']}/{r['design']}: disagreement {r['disagreement']:.3g} > "
+              f"reference error {r['reference_error']:.3g} and CVODES error {r['cvodes_error']:.3g}", flush=True)  # fmt: skip
     counts = atlas["regime"].to_series().value_counts()
     print("cells per regime:\n" + counts.to_string(), flush=True)
 
@@ -176,6 +186,8 @@ def main(argv=None) -> None:
     p = sub.add_parser("aggregate", help="merge sweep files into the atlas")
     p.add_argument("--config", required=True, help="the workflow config as JSON")
     p.add_argument("--sweeps", required=True, help="root folder of the sweep files")
+    p.add_argument("--references", required=True, help="root folder of the reference files")
+    p.add_argument("--out-check", required=True, help="reference cross-check table (CSV; an .html beside it)")
     p.add_argument("--out-nc", required=True)
     p.add_argument("--out-csv", required=True)
     p.set_defaults(func=cmd_aggregate)

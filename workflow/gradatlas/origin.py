@@ -80,7 +80,11 @@ def _explain(row: str, ours: str, err: float, rtol: float) -> str:
             else f"Disagrees: even at rtol {rtol:.0e} the residual times the sensitivities stays large."
         )
     if row in ("3a", "3b"):
-        how = "differentiates the nominal computation itself" if row == "3b" else "runs the adjoint on the nominal forward pass"
+        how = (
+            "differentiates the nominal computation itself"
+            if row == "3b"
+            else "runs the adjoint on the nominal forward pass"
+        )
         return (
             f"Agrees: reverse mode {how}; the residuals at p0 are zero, so is the gradient (error {err:.3g})."
             if not big
@@ -124,15 +128,18 @@ def origin_table(
 ) -> pd.DataFrame:
     """The thread's rows (plus row 6) on one conductance set, as a table."""
     refs = {
-        state: compute_reference(model, "uniform", state, n_obs=n_obs, rtol=reference_rtol,
-                                 check_rtol=reference_rtol * 100)  # fmt: skip
+        state: compute_reference(
+            model, "uniform", state, n_obs=n_obs, rtol=reference_rtol, check_rtol=reference_rtol * 100
+        )  # fmt: skip
         for state in ("V", "Ca")
     }
     records = []
     for row, condition, method, solver, design, state, thread, thread_large in ROWS:
         ref = refs[state]  # the scale lives on the 1 ms grid for every zero-gradient design
         rtols = list(accurate_rtols) if row == "2" else [rtol]
-        cell = run_cell(model, solver, design, method, rtols, ref, observe=state, max_steps=max_steps, repeats=1)
+        cell = run_cell(
+            model, solver, design, method, rtols, ref, observe=state, max_steps=max_steps, repeats=1
+        )
         ok = [i for i, s in enumerate(cell.status) if s == "ok"]
         i = ok[-1] if (row == "2" and ok) else 0
         grad_norm = float(np.linalg.norm(cell.grad[i]))

@@ -86,7 +86,7 @@ def run_cell(
     rtols = np.asarray(rtols, dtype=float)
     if np.any(~(rtols > 0)):
         raise ValueError(f"tolerances must be positive, got {rtols.tolist()}")
-    n_r, n_p = len(rtols), m.n_params
+    n_r = len(rtols)
     problem = Problem(m, d, solver, observe, max_steps=max_steps, t1=t1)
     data = Observation(
         jnp.asarray(reference.ts),
@@ -96,55 +96,14 @@ def run_cell(
     p = jnp.asarray(reference.point)
     p0 = m.p0
 
-    grad = np.full((n_r, n_p), np.nan)
-    loss = np.full(n_r, np.nan)
-    n_steps = np.zeros(n_r, dtype=np.int64)
-    n_rej = np.zeros(n_r, dtype=np.int64)
-    run_times = np.full((n_r, max(repeats, 1)), np.nan)
-    status = [Status.FAILED.value] * n_r
-    message = [""] * n_r
-    compile_time = trace_time = np.nan
-
-    program = build_program(problem, meth, max_traces)
-    try:
-        t_start = time.perf_counter()
-        lowered = program.lower(p, p0, jnp.asarray(rtols[0]), data)
-        t_lowered = time.perf_counter()
-        compiled = lowered.compile()
-        compile_time = time.perf_counter() - t_start
-        trace_time = t_lowered - t_start
-    except NotImplementedError as e:  # includes UnsupportedCombination
-        status = [Status.UNSUPPORTED.value] * n_r
-        message = [f"{type(e).__name__}: {e}"] * n_r
-        compiled = None
-    except Exception as e:  # a trace/compile error is a failed cell, not a dead sweep
-        message = [f"{type(e).__name__}: {_first_line(e)}"] * n_r
-        compiled = None
-
-    if compiled is not None:
-        for i, rtol in enumerate(rtols):
-            rt = jnp.asarray(rtol)
-            try:
-                for k in range(max(repeats, 1)):
-                    t_start = time.perf_counter()
-                    out = jax.block_until_ready(compiled(p, p0, rt, data))
-                    run_times[i, k] = time.perf_counter() - t_start
-            except Exception as e:  # e.g. an equinox runtime error with EQX_ON_ERROR=raise
-                message[i] = f"{type(e).__name__}: {_first_line(e)}"
-                continue
-            grad[i] = np.asarray(out.grad)
-            loss[i] = float(out.loss)
-            n_steps[i] = int(out.info.n_steps)
-            n_rej[i] = int(out.info.n_rejected)
-            finite = bool(np.all(np.isfinite(grad[i])) and np.isfinite(loss[i]))
-            st, msg = status_from_result(int(out.info.result), finite)
-            status[i], message[i] = st.value, msg
+    runner = _run_traced if meth.traced else _run_host
+    r = runner(problem, meth, rtols, p, p0, data, repeats, max_traces)
 
     ref_ok = reference.status == Status.OK
     ref_error = reference.error if ref_ok else np.inf
     scores = [
-        score(grad[i], reference.grad, reference.scale, d.zero_gradient, ref_error,
-              Status(status[i]), thresholds)
+        score(r.grad[i], reference.grad, reference.scale, d.zero_gradient, ref_error,
+              Status(r.status[i]), thresholds)
         for i in range(n_r)
     ]  # fmt: skip
     return CellResult(
@@ -154,24 +113,128 @@ def run_cell(
         method=method,
         rtols=rtols,
         param_names=m.param_names,
-        grad=grad,
+        grad=r.grad,
         ref_grad=np.asarray(reference.grad),
-        loss=loss,
+        loss=r.loss,
         error=np.array([s.error for s in scores]),
         cosine=np.array([s.cosine for s in scores]),
         max_param_error=np.array([s.max_param_error for s in scores]),
-        status=status,
-        message=message,
+        status=r.status,
+        message=r.message,
         regime=[s.regime.value for s in scores],
-        n_steps=n_steps,
-        n_rejected=n_rej,
-        run_time=np.nanmedian(run_times, axis=1) if compiled is not None else np.full(n_r, np.nan),
-        run_times=run_times,
-        compile_time=float(compile_time),
-        trace_time=float(trace_time),
+        n_steps=r.n_steps,
+        n_rejected=r.n_rejected,
+        run_time=np.array([np.nanmedian(t) if np.any(np.isfinite(t)) else np.nan for t in r.run_times]),
+        run_times=r.run_times,
+        compile_time=float(r.compile_time),
+        trace_time=float(r.trace_time),
         reference_error=float(reference.error),
         scale=float(reference.scale),
     )
+
+
+class _Runs:
+    """Per-tolerance outcomes of one cell, filled by a runner."""
+
+    def __init__(self, n_r: int, n_p: int, repeats: int):
+        self.grad = np.full((n_r, n_p), np.nan)
+        self.loss = np.full(n_r, np.nan)
+        self.n_steps = np.full(n_r, -1, dtype=np.int64)
+        self.n_rejected = np.full(n_r, -1, dtype=np.int64)
+        self.run_times = np.full((n_r, max(repeats, 1)), np.nan)
+        self.status = [Status.FAILED.value] * n_r
+        self.message = [""] * n_r
+        self.compile_time = np.nan
+        self.trace_time = np.nan
+
+    def all(self, status: Status, message: str) -> _Runs:
+        self.status = [status.value] * len(self.status)
+        self.message = [message] * len(self.message)
+        return self
+
+
+def _run_traced(problem, meth, rtols, p, p0, data, repeats, max_traces) -> _Runs:
+    """One compiled JAX program for all tolerances; timed per tolerance after compilation."""
+    r = _Runs(len(rtols), len(p), repeats)
+    program = build_program(problem, meth, max_traces)
+    try:
+        t_start = time.perf_counter()
+        lowered = program.lower(p, p0, jnp.asarray(rtols[0]), data)
+        t_lowered = time.perf_counter()
+        compiled = lowered.compile()
+        r.compile_time = time.perf_counter() - t_start
+        r.trace_time = t_lowered - t_start
+    except NotImplementedError as e:  # includes UnsupportedCombination
+        return r.all(Status.UNSUPPORTED, f"{type(e).__name__}: {e}")
+    except Exception as e:  # a trace/compile error is a failed cell, not a dead sweep
+        return r.all(Status.FAILED, f"{type(e).__name__}: {_first_line(e)}")
+    for i, rtol in enumerate(rtols):
+        rt = jnp.asarray(rtol)
+        try:
+            for k in range(max(repeats, 1)):
+                t_start = time.perf_counter()
+                out = jax.block_until_ready(compiled(p, p0, rt, data))
+                r.run_times[i, k] = time.perf_counter() - t_start
+        except Exception as e:  # e.g. an equinox runtime error with EQX_ON_ERROR=raise
+            r.message[i] = f"{type(e).__name__}: {_first_line(e)}"
+            continue
+        r.grad[i] = np.asarray(out.grad)
+        r.loss[i] = float(out.loss)
+        r.n_steps[i] = int(out.info.n_steps)
+        r.n_rejected[i] = int(out.info.n_rejected)
+        finite = bool(np.all(np.isfinite(r.grad[i])) and np.isfinite(r.loss[i]))
+        st, msg = status_from_result(int(out.info.result), finite)
+        r.status[i], r.message[i] = st.value, msg
+    return r
+
+
+def _run_host(problem, meth, rtols, p, p0, data, repeats, max_traces) -> _Runs:
+    """A method outside JAX (CVODES): built and run per tolerance; the build is the compile time."""
+    r = _Runs(len(rtols), len(p), repeats)
+    try:
+        meth.check(problem)
+    except NotImplementedError as e:
+        return r.all(Status.UNSUPPORTED, f"{type(e).__name__}: {e}")
+    design = problem.design
+    step_times = None
+    if design.slug == "nominal_steps":
+        # the observation times are the accepted steps of the cell solver's nominal solve (JAX)
+        step_times = eqx.filter_jit(lambda rt: design.observation(problem, p0, rt, data)[0])
+    p_np, p0_np = np.asarray(p), np.asarray(p0)
+    build_times = []
+    for i, rtol in enumerate(rtols):
+        try:
+            if step_times is not None:
+                obs = step_times(jnp.asarray(rtol))
+                ts = np.asarray(obs.ts)[np.asarray(obs.mask) > 0]
+            elif design.observes_trajectory:
+                ts = np.asarray(data.ts)
+            else:
+                ts = np.array([problem.t1])
+            t_start = time.perf_counter()
+            nominal, make_loss_grad = meth.build(problem, ts, float(rtol))
+            if design.zero_gradient:  # self-consistent targets from the method's own nominal solve
+                xs, _, _ = nominal(p0_np)
+                targets = xs[:, problem.observe]
+            else:
+                targets = np.asarray(data.targets)
+            loss_grad = make_loss_grad(targets)
+            build_times.append(time.perf_counter() - t_start)
+            _, r.n_steps[i], r.n_rejected[i] = nominal(p_np)
+            for k in range(max(repeats, 1)):
+                t_start = time.perf_counter()
+                r.loss[i], r.grad[i] = loss_grad(p_np)
+                r.run_times[i, k] = time.perf_counter() - t_start
+        except RuntimeError as e:  # CasADi reports solver failures as RuntimeError
+            text = str(e).strip()
+            too_much = "TOO_MUCH_WORK" in text or "max_num_steps" in text
+            r.status[i] = (Status.MAX_STEPS if too_much else Status.FAILED).value
+            r.message[i] = "CVODES: " + (text.splitlines()[-1] if text else "failed")
+            continue
+        finite = bool(np.all(np.isfinite(r.grad[i])) and np.isfinite(r.loss[i]))
+        r.status[i] = (Status.OK if finite else Status.NONFINITE).value
+    r.compile_time = float(np.mean(build_times)) if build_times else np.nan
+    return r
 
 
 def _first_line(e: Exception) -> str:

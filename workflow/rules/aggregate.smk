@@ -1,9 +1,22 @@
 rule aggregate_atlas:
     input:
-        get_sweep_files,
+        sweeps=get_sweep_files,
+        references=get_reference_files,
     output:
         nc="results/atlas.nc",
         csv="results/atlas.csv",
+        check=report(
+            "results/reference_check.csv",
+            caption="../report/reference_check.rst",
+            category="Tables",
+            labels={"table": "reference check (CSV)"},
+        ),
+        check_html=report(
+            "results/reference_check.html",
+            caption="../report/reference_check.rst",
+            category="Tables",
+            labels={"table": "reference check"},
+        ),
     log:
         "logs/aggregate/atlas.log",
     conda:
@@ -16,4 +29,5 @@ rule aggregate_atlas:
         config=get_atlas_config,
     shell:
         "EQX_ON_ERROR=nan python -m gradatlas aggregate --config {params.config} --sweeps results/sweeps"
+        " --references results/references --out-check {output.check}"
         " --out-nc {output.nc} --out-csv {output.csv} > {log} 2>&1"

@@ -99,5 +99,10 @@ def get_sweep_files(wildcards):
     ]
 
 
+def get_reference_files(wildcards):
+    pairs = sorted({(c.model, c.design) for c in JOBS})
+    return [f"results/references/{m}/{d}.nc" for m, d in pairs]
+
+
 def get_atlas_config(wildcards):
     return shlex.quote(json.dumps(config, sort_keys=True))

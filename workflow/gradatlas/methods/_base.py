@@ -15,6 +15,7 @@ import jax
 
 from .._registry import Registry
 from ..problem import Observation, Problem, SolveInfo
+from ..status import UnsupportedCombination
 
 
 class MethodOutput(NamedTuple):
@@ -27,6 +28,9 @@ class AbstractMethod(abc.ABC):
     slug: ClassVar[str]
     #: one line for reports: what the method does
     description: ClassVar[str]
+    #: True: ``value_and_grad`` is traced into the cell's one compiled JAX program.
+    #: False: a host method (another library) that implements ``HostMethod``'s interface.
+    traced: ClassVar[bool] = True
 
     @abc.abstractmethod
     def value_and_grad(self, problem: Problem, p, rtol, obs: Observation) -> MethodOutput:
@@ -38,3 +42,24 @@ METHODS: Registry[AbstractMethod] = Registry("method")
 
 def register_method(method: AbstractMethod) -> AbstractMethod:
     return METHODS.register(method.slug, method)
+
+
+class HostMethod(AbstractMethod):
+    """A method that runs outside JAX (e.g. SUNDIALS CVODES through CasADi).
+
+    ``build`` is called once per tolerance (its time is the cell's compile time);
+    the returned callable is what is timed.
+    """
+
+    traced = False
+
+    def value_and_grad(self, problem, p, rtol, obs):
+        raise UnsupportedCombination(f"{self.slug} runs outside JAX")
+
+    def check(self, problem: Problem) -> None:
+        """Raise UnsupportedCombination for a design the method cannot express."""
+
+    @abc.abstractmethod
+    def build(self, problem: Problem, ts, rtol: float):
+        """Return (nominal(p) -> (states at ts (N, n), n_steps, n_rejected),
+        make_loss_grad(targets) -> callable(p) -> (loss, grad))."""

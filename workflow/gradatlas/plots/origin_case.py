@@ -91,7 +91,9 @@ def markdown(table: pd.DataFrame, chaos) -> str:
         lines.append("| " + " | ".join(cells) + " |")
     lam = chaos.attrs["lyapunov_estimate"]
     lines.append("")
-    lines.append(f"Lorenz-63: λ estimated from ‖S(t)‖ = {lam:.3f} (literature {chaos.attrs['lyapunov_literature']}).")
+    lines.append(
+        f"Lorenz-63: λ estimated from ‖S(t)‖ = {lam:.3f} (literature {chaos.attrs['lyapunov_literature']})."
+    )
     for h, e in zip(chaos["horizon"].values, chaos["reference_error"].values, strict=True):
         lines.append(f"- t1 = {h:g}: reference estimated error {e:.2g}")
     return "\n".join(lines) + "\n"

@@ -1,0 +1,76 @@
+"""SUNDIALS CVODES through CasADi: shared machinery of cvodes_forward and cvodes_adjoint.
+
+The model's single vector-field definition is evaluated with CasADi symbols
+(:mod:`gradatlas.casadi_backend`). Tolerances map to CVODES ``reltol`` and
+``abstol = rtol x atol_scale``; ``max_num_steps`` is the config's ``max_steps``.
+In CasADi 3.8.2 forward sensitivities are always error-controlled
+(``fsens_err_con`` is accepted but ignored), so it is not set.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..problem import Problem
+from ..status import UnsupportedCombination
+from ._base import HostMethod
+
+
+class CvodesMethod(HostMethod):
+    #: reverse (adjoint) mode, else forward sensitivities
+    reverse: bool = False
+
+    def check(self, problem: Problem) -> None:
+        if problem.clip:
+            raise UnsupportedCombination(
+                "CasADi's CVODES interface returns output times by interpolation and cannot "
+                "force steps onto them (no tstop per output time)"
+            )
+
+    def build(self, problem: Problem, ts, rtol: float):
+        import casadi as ca
+
+        from ..casadi_backend import symbolic_rhs
+
+        m = problem.model
+        quad = problem.observe if problem.quadrature else None
+        _, y, p, f = symbolic_rhs(m, quadrature_of=quad)
+        opts = {
+            "abstol": float(rtol * m.atol_scale),
+            "reltol": float(rtol),
+            "max_num_steps": int(problem.max_steps),
+        }
+        integ = ca.integrator(
+            "F", "cvodes", {"x": y, "p": p, "ode": f}, problem.t0, [float(t) for t in ts], opts
+        )
+        y0 = np.asarray(problem.y0())
+        n_p = m.n_params
+        obs = [int(i) for i in problem.observe]
+
+        def nominal(pv):
+            xs = np.asarray(integ(x0=y0, p=np.asarray(pv))["xf"])
+            st = integ.stats()
+            return xs.T, int(st.get("nsteps", -1)), int(st.get("netfails", -1))
+
+        def make_loss_grad(targets):
+            P = ca.MX.sym("p", n_p)
+            X = integ(x0=y0, p=P)["xf"]  # (n, N)
+            if problem.design.observes_trajectory:
+                R = X[obs, :] - ca.DM(np.asarray(targets).T)
+                L = ca.sumsqr(R) / (R.numel())
+            elif problem.quadrature:
+                L = X[-1, -1] / (problem.t1 - problem.t0)
+            else:
+                L = ca.sum1(X[obs, -1]) / len(obs)
+            grad = (
+                ca.jtimes(L, P, ca.DM(1.0), True) if self.reverse else ca.jtimes(L, P, ca.DM.eye(n_p), False)
+            )
+            fn = ca.Function("loss_grad", [P], [L, grad])
+
+            def call(pv):
+                out = fn(np.asarray(pv))
+                return float(out[0]), np.asarray(out[1]).ravel()
+
+            return call
+
+        return nominal, make_loss_grad
