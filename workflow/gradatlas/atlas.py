@@ -77,16 +77,17 @@ def atlas_table(atlas: xr.Dataset) -> pd.DataFrame:
     return atlas.to_dataframe().reset_index()
 
 
-def reference_check_table(config: dict, reference_root: str | Path) -> pd.DataFrame:
+def reference_check_table(config: dict, check_root: str | Path) -> pd.DataFrame:
     """Each reference next to its CVODES cross-check. ``flag`` is DISAGREES when the
     disagreement exceeds both estimated errors (the reference's and CVODES's)."""
     from .grid import jobs
 
     rows = []
     for model, design in sorted({(c.model, c.design) for c in jobs(config)}):
-        path = Path(reference_root) / model / f"{design}.nc"
+        path = Path(check_root) / model / f"{design}.nc"
         ds = open_checked(path)
         ref_err, cv_err = float(ds["reference_error"]), float(ds["cvodes_error"])
+        cv_rtol = float(ds["cvodes_rtol"])
         dis = float(ds["cvodes_disagreement"])
         flag = "DISAGREES" if (np.isfinite(dis) and dis > ref_err and dis > cv_err) else (
             "no check" if not np.isfinite(dis) else "ok")  # fmt: skip
@@ -94,11 +95,11 @@ def reference_check_table(config: dict, reference_root: str | Path) -> pd.DataFr
             {
                 "model": model,
                 "design": design,
-                "observed": " ".join(str(s) for s in ds["observed"].values),
+                "observed": ds.attrs["observed"],
                 "reference_solver": ds.attrs["solver"],
                 "reference_rtol": float(ds.attrs["rtol"]),
                 "reference_error": ref_err,
-                "cvodes_rtol": float(ds.attrs["cvodes_rtol"]),
+                "cvodes_rtol": cv_rtol,
                 "cvodes_error": cv_err,
                 "disagreement": dis,
                 "flag": flag,

@@ -43,6 +43,33 @@ def cmd_reference(args) -> None:
     io.write(io.reference_to_dataset(ref), args.out, s, f"gradatlas reference {args.model} {args.design}")
 
 
+def cmd_check_reference(args) -> None:
+    import xarray as xr
+
+    from . import io
+    from .reference import cvodes_cross_check
+
+    ref = io.reference_from_dataset(io.open_checked(args.reference))
+    out = cvodes_cross_check(ref)
+    print(
+        f"CVODES check of {ref.model}/{ref.design}: rtol {out['cvodes_rtol']:.0e}, disagreement "
+        f"{out['cvodes_disagreement']:.3g}, reference error {ref.error:.3g}, CVODES error "
+        f"{out['cvodes_error']:.3g} {out['cvodes_message']}",
+        flush=True,
+    )
+    ds = xr.Dataset(
+        {
+            "reference_error": ref.error,
+            "cvodes_rtol": out["cvodes_rtol"],
+            "cvodes_error": out["cvodes_error"],
+            "cvodes_disagreement": out["cvodes_disagreement"],
+        }
+    )
+    ds.attrs.update(model=ref.model, design=ref.design, solver=ref.solver, rtol=ref.rtol,
+                    observed=" ".join(ref.observe), cvodes_message=out["cvodes_message"])  # fmt: skip
+    io.write(ds, args.out, {}, f"gradatlas check-reference {ref.model} {ref.design}")
+
+
 def cmd_sweep(args) -> None:
     from . import io
     from .sweep import run_cell
@@ -78,7 +105,7 @@ def cmd_aggregate(args) -> None:
     atlas = build_atlas(config, args.sweeps)
     io.write(atlas, args.out_nc, config, "gradatlas aggregate")
     atlas_table(atlas).to_csv(args.out_csv, index=False)
-    check = reference_check_table(config, args.references)
+    check = reference_check_table(config, args.checks)
     check.to_csv(args.out_check, index=False)
     Path(args.out_check).with_suffix(".html").write_text(reference_check_html(check))
     flagged = check[check["flag"] == "DISAGREES"]
@@ -177,6 +204,11 @@ def main(argv=None) -> None:
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_reference)
 
+    p = sub.add_parser("check-reference", help="recompute a reference with SUNDIALS CVODES")
+    p.add_argument("--reference", required=True)
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_check_reference)
+
     p = sub.add_parser("sweep", help="run one cell over all tolerances")
     for key in ("model", "design", "solver", "method", "reference", "out"):
         p.add_argument(f"--{key}", required=True)
@@ -186,7 +218,7 @@ def main(argv=None) -> None:
     p = sub.add_parser("aggregate", help="merge sweep files into the atlas")
     p.add_argument("--config", required=True, help="the workflow config as JSON")
     p.add_argument("--sweeps", required=True, help="root folder of the sweep files")
-    p.add_argument("--references", required=True, help="root folder of the reference files")
+    p.add_argument("--checks", required=True, help="root folder of the reference cross-check files")
     p.add_argument("--out-check", required=True, help="reference cross-check table (CSV; an .html beside it)")
     p.add_argument("--out-nc", required=True)
     p.add_argument("--out-csv", required=True)

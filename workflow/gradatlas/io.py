@@ -48,7 +48,7 @@ VARIABLES = {
     "scale": ("reference gradient norm, or local gradient scale", "loss units / parameter units"),
     "rtol": ("relative tolerance", "1"),
     "repeat": ("timing repeat", "1"),
-    "cvodes_grad": ("CVODES gradient of the reference's checked point", "loss units / parameter units"),
+    "cvodes_rtol": ("CVODES tolerance of the cross-check", "1"),
     "cvodes_error": ("estimated relative error of the CVODES cross-check", "1"),
     "cvodes_disagreement": ("relative disagreement of CVODES with the reference", "1"),
     "category": ("model category (nonstiff, stiff, spiking, chaotic)", "1"),
@@ -127,17 +127,13 @@ def reference_to_dataset(ref: Reference) -> xr.Dataset:
             "targets": (("obs", "observed"), ref.targets),
             "scale": ref.scale,
             "reference_error": ref.error,
-            "cvodes_grad": ("param_check", ref.cvodes_grad),
-            "cvodes_error": ref.cvodes_error,
-            "cvodes_disagreement": ref.cvodes_disagreement,
         },
         coords={"observed": ref.observe},
     )
     ds.attrs.update(
         model=ref.model, design=ref.design, solver=ref.solver, rtol=ref.rtol,
         check_rtol=ref.check_rtol, zero_gradient=int(ref.zero_gradient),
-        status=ref.status, message=ref.message, cvodes_rtol=ref.cvodes_rtol,
-        cvodes_message=ref.cvodes_message,
+        status=ref.status, message=ref.message,
     )  # fmt: skip
     return ds
 
@@ -151,9 +147,7 @@ def reference_from_dataset(ds: xr.Dataset) -> Reference:
         scale=float(ds["scale"]), error=float(ds["reference_error"]),
         zero_gradient=bool(int(a["zero_gradient"])), ts=ds["ts"].values,
         targets=ds["targets"].values, status=a["status"], message=a.get("message", ""),
-        delta=ds["delta"].values, cvodes_grad=ds["cvodes_grad"].values,
-        cvodes_rtol=float(a["cvodes_rtol"]), cvodes_error=float(ds["cvodes_error"]),
-        cvodes_disagreement=float(ds["cvodes_disagreement"]), cvodes_message=a.get("cvodes_message", ""),
+        delta=ds["delta"].values,
     )  # fmt: skip
 
 

@@ -1,7 +1,7 @@
 rule aggregate_atlas:
     input:
         sweeps=get_sweep_files,
-        references=get_reference_files,
+        checks=get_reference_check_files,
     output:
         nc="results/atlas.nc",
         csv="results/atlas.csv",
@@ -29,5 +29,5 @@ rule aggregate_atlas:
         config=get_atlas_config,
     shell:
         "EQX_ON_ERROR=nan python -m gradatlas aggregate --config {params.config} --sweeps results/sweeps"
-        " --references results/references --out-check {output.check}"
+        " --checks results/reference_checks --out-check {output.check}"
         " --out-nc {output.nc} --out-csv {output.csv} > {log} 2>&1"

@@ -99,9 +99,9 @@ def get_sweep_files(wildcards):
     ]
 
 
-def get_reference_files(wildcards):
+def get_reference_check_files(wildcards):
     pairs = sorted({(c.model, c.design) for c in JOBS})
-    return [f"results/references/{m}/{d}.nc" for m, d in pairs]
+    return [f"results/reference_checks/{m}/{d}.nc" for m, d in pairs]
 
 
 def get_atlas_config(wildcards):

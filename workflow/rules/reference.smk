@@ -14,3 +14,25 @@ rule compute_reference:
     shell:
         "EQX_ON_ERROR=nan python -m gradatlas reference --model {wildcards.model} --design {wildcards.design}"
         " --settings {params.settings} --out {output} > {log} 2>&1"
+
+
+rule check_reference:
+    input:
+        "results/references/{model}/{design}.nc",
+    output:
+        "results/reference_checks/{model}/{design}.nc",
+    log:
+        "logs/reference_checks/{model}/{design}.log",
+    benchmark:
+        "results/benchmarks/reference_checks/{model}/{design}.tsv"
+    group:
+        "reference"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=15,
+    conda:
+        "../../envs/gradatlas.yaml"
+    shell:
+        "EQX_ON_ERROR=nan python -m gradatlas check-reference --reference {input}"
+        " --out {output} > {log} 2>&1"
