@@ -9,7 +9,8 @@ from gradatlas.origin import LARGE, LYAPUNOV_LORENZ63, lyapunov_fit, origin_tabl
 
 @pytest.fixture(scope="module")
 def table():
-    return origin_table("stg_liu1998", n_obs=100, accurate_rtols=(1e-10,)).set_index("row")
+    # n_obs=500: the thread's 1 ms grid (saveat=1) over 0-500 ms
+    return origin_table("stg_liu1998", n_obs=500, accurate_rtols=(1e-10,)).set_index("row")
 
 
 def test_dual_number_mechanism_is_large(table):

@@ -27,12 +27,12 @@ rule check_reference:
         "results/benchmarks/reference_checks/{model}/{design}.tsv"
     group:
         "reference"
+    conda:
+        "../../envs/gradatlas.yaml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=15,
-    conda:
-        "../../envs/gradatlas.yaml"
     shell:
         "EQX_ON_ERROR=nan python -m gradatlas check-reference --reference {input}"
         " --out {output} > {log} 2>&1"

@@ -37,6 +37,17 @@ class AbstractMethod(abc.ABC):
         """Loss and its gradient w.r.t. ``p`` at one (traced) tolerance."""
 
 
+def reverse_mode(problem: Problem, p, rtol, obs: Observation, adjoint) -> MethodOutput:
+    """``jax.value_and_grad`` of the design's loss through ``diffeqsolve`` with ``adjoint``."""
+    import jax
+
+    def f(q):
+        return problem.solve_loss(q, rtol, obs, adjoint=adjoint)
+
+    (loss, info), grad = jax.value_and_grad(f, has_aux=True)(p)
+    return MethodOutput(loss, grad, info)
+
+
 METHODS: Registry[AbstractMethod] = Registry("method")
 
 

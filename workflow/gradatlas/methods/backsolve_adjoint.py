@@ -1,7 +1,6 @@
 import diffrax
-import jax
 
-from ._base import AbstractMethod, MethodOutput, register_method
+from ._base import AbstractMethod, register_method, reverse_mode
 
 
 class BacksolveAdjoint(AbstractMethod):
@@ -16,11 +15,7 @@ class BacksolveAdjoint(AbstractMethod):
     description = "continuous adjoint, state re-solved backwards"
 
     def value_and_grad(self, problem, p, rtol, obs):
-        def f(q):
-            return problem.solve_loss(q, rtol, obs, adjoint=diffrax.BacksolveAdjoint())
-
-        (loss, info), grad = jax.value_and_grad(f, has_aux=True)(p)
-        return MethodOutput(loss, grad, info)
+        return reverse_mode(problem, p, rtol, obs, diffrax.BacksolveAdjoint())
 
 
 register_method(BacksolveAdjoint())

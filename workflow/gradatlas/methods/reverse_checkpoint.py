@@ -1,7 +1,6 @@
 import diffrax
-import jax
 
-from ._base import AbstractMethod, MethodOutput, register_method
+from ._base import AbstractMethod, register_method, reverse_mode
 
 
 class ReverseCheckpoint(AbstractMethod):
@@ -14,11 +13,7 @@ class ReverseCheckpoint(AbstractMethod):
     description = "reverse mode through the solver, recursive checkpointing"
 
     def value_and_grad(self, problem, p, rtol, obs):
-        def f(q):
-            return problem.solve_loss(q, rtol, obs, adjoint=diffrax.RecursiveCheckpointAdjoint())
-
-        (loss, info), grad = jax.value_and_grad(f, has_aux=True)(p)
-        return MethodOutput(loss, grad, info)
+        return reverse_mode(problem, p, rtol, obs, diffrax.RecursiveCheckpointAdjoint())
 
 
 register_method(ReverseCheckpoint())
