@@ -34,7 +34,11 @@ def run(cmd, cwd, env):
 
 
 def breakdown(work: Path, import_s: float) -> None:
-    jobs = list((work / "results" / "benchmarks").rglob("*.tsv"))
+    bench = work / "results" / "benchmarks"
+    for stage in ("references", "reference_checks"):
+        walls = [float(pd.read_csv(f, sep="\t")["s"].iloc[0]) for f in (bench / stage).rglob("*.tsv")]
+        print(f"  {stage} jobs: {len(walls)}, summed wall time {sum(walls):.1f} s")
+    jobs = list((bench / "sweeps").rglob("*.tsv"))
     job_wall = sum(float(pd.read_csv(f, sep="\t")["s"].iloc[0]) for f in jobs)
     trace = compile_ = solve = 0.0
     for f in (work / "results" / "sweeps").rglob("*.nc"):
@@ -48,7 +52,7 @@ def breakdown(work: Path, import_s: float) -> None:
     for name, value in [
         ("interpreter start + import", start),
         ("trace (+ lower)", trace),
-        ("XLA compile", compile_),
+        ("XLA compile (CasADi build for CVODES)", compile_),
         ("solving (all timed repeats)", solve),
         ("I/O, reference reading, other", rest),
     ]:
