@@ -41,4 +41,4 @@ rule all:
     input:
         "results/atlas.nc",
         "results/atlas.csv",
-        rules.paper_figures.input,
+        rules.atlas_figures.input,

@@ -3,6 +3,8 @@ rule compute_reference:
         "results/references/{model}/{design}.nc",
     log:
         "logs/references/{model}/{design}.log",
+    benchmark:
+        "results/benchmarks/references/{model}/{design}.tsv"
     conda:
         "../../envs/gradatlas.yaml"
     threads: 1
