@@ -52,8 +52,9 @@ def build_atlas(config: dict, sweep_root: str | Path) -> xr.Dataset:
             continue
         path = sweep_path(sweep_root, cell)
         ds = open_checked(path)
-        if not np.allclose(ds["rtol"].values, rtols, rtol=1e-12):
-            raise ValueError(f"{path}: tolerances {ds['rtol'].values} differ from the config's {rtols}")
+        got = ds["rtol"].values
+        if got.shape != rtols.shape or not np.allclose(got, rtols, rtol=1e-12):
+            raise ValueError(f"{path}: tolerances {got} differ from the config's {rtols}")
         for v in PER_RTOL:
             data[v][idx] = ds[v].values
         for v in PER_CELL:

@@ -30,7 +30,7 @@ _METADATA = {
 NOT_SCORED = {
     "failed": ("#bdbdbd", "////"),
     "unsupported": ("#ffffff", "xxxx"),
-    "no_reference": ("#fff3b0", "...."),
+    "no_reference": ("#cfe3f3", "...."),  # pale blue: never confused with viridis yellow (wrong)
     "excluded": ("#f0f0f0", ""),
 }
 ERROR_RANGE = (-14.0, 2.0)  # log10 error, one shared colour scale

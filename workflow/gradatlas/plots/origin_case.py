@@ -69,7 +69,7 @@ def plot_chaos(chaos, outdir):
     no_ref = [h for h, r in zip(horizons, chaos["regime"].sel(rtol=rtol).values[:, 0], strict=True)
               if r == "no_reference"]  # fmt: skip
     if no_ref:
-        ax2.axvspan(min(no_ref) - 0.5, max(horizons) + 1, color="#fff3b0", zorder=0, label="no_reference")
+        ax2.axvspan(min(no_ref) - 0.5, max(horizons) + 1, color="#cfe3f3", zorder=0, label="no_reference")
     ax2.set_xlabel("horizon t1")
     ax2.set_ylabel("relative gradient error (data_fit)")
     ax2.set_title(f"every method at rtol {rtol:.0e}, and the reference", fontsize="medium")
