@@ -12,7 +12,7 @@ from ._registry import Registry, UnknownSlugError  # noqa: E402
 from .atlas import atlas_table, build_atlas  # noqa: E402
 from .designs import DESIGNS, AbstractDesign  # noqa: E402
 from .grid import ConfigError, check_config, jobs  # noqa: E402
-from .methods import METHODS, AbstractMethod, MethodOutput, register_method  # noqa: E402
+from .methods import METHODS, AbstractMethod, HostMethod, MethodOutput, register_method  # noqa: E402
 from .models import MODELS, AbstractModel, Parameter, State, load_model_file, register_model  # noqa: E402
 from .ops import JAX_OPS  # noqa: E402
 from .problem import Observation, Problem  # noqa: E402
@@ -34,6 +34,7 @@ __all__ = [
     "AbstractMethod",
     "AbstractModel",
     "CellResult",
+    "HostMethod",
     "ConfigError",
     "MethodOutput",
     "Observation",
