@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from .grid import all_cells, exclusion_reason
+from .grid import all_cells, exclusion_reason, jobs
 from .io import open_checked
 from .models import MODELS
 
@@ -81,8 +81,6 @@ def atlas_table(atlas: xr.Dataset) -> pd.DataFrame:
 def reference_check_table(config: dict, check_root: str | Path) -> pd.DataFrame:
     """Each reference next to its CVODES cross-check. ``flag`` is DISAGREES when the
     disagreement exceeds both estimated errors (the reference's and CVODES's)."""
-    from .grid import jobs
-
     rows = []
     for model, design in sorted({(c.model, c.design) for c in jobs(config)}):
         path = Path(check_root) / model / f"{design}.nc"

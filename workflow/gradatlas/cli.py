@@ -44,8 +44,6 @@ def cmd_reference(args) -> None:
 
 
 def cmd_check_reference(args) -> None:
-    import xarray as xr
-
     from . import io
     from .reference import cvodes_cross_check
 
@@ -57,17 +55,9 @@ def cmd_check_reference(args) -> None:
         f"{out['cvodes_error']:.3g} {out['cvodes_message']}",
         flush=True,
     )
-    ds = xr.Dataset(
-        {
-            "reference_error": ref.error,
-            "cvodes_rtol": out["cvodes_rtol"],
-            "cvodes_error": out["cvodes_error"],
-            "cvodes_disagreement": out["cvodes_disagreement"],
-        }
+    io.write(
+        io.check_to_dataset(ref, out), args.out, {}, f"gradatlas check-reference {ref.model} {ref.design}"
     )
-    ds.attrs.update(model=ref.model, design=ref.design, solver=ref.solver, rtol=ref.rtol,
-                    observed=" ".join(ref.observe), cvodes_message=out["cvodes_message"])  # fmt: skip
-    io.write(ds, args.out, {}, f"gradatlas check-reference {ref.model} {ref.design}")
 
 
 def cmd_sweep(args) -> None:

@@ -151,6 +151,15 @@ def reference_from_dataset(ds: xr.Dataset) -> Reference:
     )  # fmt: skip
 
 
+def check_to_dataset(ref: Reference, check: dict) -> xr.Dataset:
+    """A reference's CVODES cross-check (see ``reference.cvodes_cross_check``)."""
+    ds = xr.Dataset({k: check[k] for k in ("cvodes_rtol", "cvodes_error", "cvodes_disagreement")})
+    ds["reference_error"] = ref.error
+    ds.attrs.update(model=ref.model, design=ref.design, solver=ref.solver, rtol=ref.rtol,
+                    observed=" ".join(ref.observe), cvodes_message=check["cvodes_message"])  # fmt: skip
+    return ds
+
+
 # ---- sweep cells ----
 def cell_to_dataset(cell: CellResult) -> xr.Dataset:
     r = ("rtol",)

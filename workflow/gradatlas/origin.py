@@ -190,14 +190,14 @@ LYAPUNOV_LORENZ63 = 0.9056  # Sprott (2003), Chaos and Time-Series Analysis
 
 def sensitivity_growth(model: str = "lorenz63", t1: float = 40.0, n: int = 401, rtol: float = 1e-12):
     """‖S(t)‖ (Frobenius norm of dy/dp) on a grid, from the reference forward-sensitivity solve."""
+    import jax.numpy as jnp
+
     from .designs import DESIGNS
     from .methods.forward_sensitivity import sensitivity_solve
 
     m = MODELS[model]
     prob = Problem(m, DESIGNS["data_fit"], m.reference_solver, max_steps=2_000_000, t1=t1)
     ts = np.linspace(t1 / (n - 1), t1, n - 1)
-    import jax.numpy as jnp
-
     obs = Observation(jnp.asarray(ts), jnp.zeros((len(ts), m.n_states)), jnp.ones(len(ts)))
     ys, sens, info = sensitivity_solve(prob, m.p0, jnp.asarray(rtol), obs)
     return ts, np.linalg.norm(np.asarray(sens), axis=(1, 2)), int(info.result)

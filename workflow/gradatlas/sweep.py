@@ -10,7 +10,7 @@ failures come back as a :class:`~gradatlas.status.Status` with a message.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import equinox as eqx
 import jax
@@ -51,7 +51,6 @@ class CellResult:
     trace_time: float  # s, the trace + lower part of compile_time
     reference_error: float
     scale: float
-    extra: dict = field(default_factory=dict)
 
 
 def build_program(problem: Problem, method, max_traces: int | None = None):
@@ -214,13 +213,15 @@ def _run_host(problem, meth, rtols, p, p0, data, repeats, max_traces) -> _Runs:
             t_start = time.perf_counter()
             nominal, make_loss_grad = meth.build(problem, ts, float(rtol))
             if design.zero_gradient:  # self-consistent targets from the method's own nominal solve
-                xs, _, _ = nominal(p0_np)
+                xs, steps, rejected = nominal(p0_np)
                 targets = xs[:, problem.observe]
             else:
                 targets = np.asarray(data.targets)
             loss_grad = make_loss_grad(targets)
             build_times.append(time.perf_counter() - t_start)
-            _, r.n_steps[i], r.n_rejected[i] = nominal(p_np)
+            if not (design.zero_gradient and np.array_equal(p_np, p0_np)):
+                _, steps, rejected = nominal(p_np)
+            r.n_steps[i], r.n_rejected[i] = steps, rejected
             for k in range(max(repeats, 1)):
                 t_start = time.perf_counter()
                 r.loss[i], r.grad[i] = loss_grad(p_np)

@@ -96,6 +96,14 @@ def run_pairs(atlas) -> list[tuple[str, str]]:
     return pairs
 
 
+def solvers_by_model(atlas) -> dict[str, list[str]]:
+    """Model -> the solvers it was run with, from :func:`run_pairs`."""
+    out: dict[str, list[str]] = {}
+    for m, s in run_pairs(atlas):
+        out.setdefault(m, []).append(s)
+    return out
+
+
 def save(fig, outdir: str | Path, stem: str) -> list[Path]:
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)

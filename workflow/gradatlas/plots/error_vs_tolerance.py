@@ -21,10 +21,11 @@ def plot(atlas, outdir):
     markers = _style.method_markers(methods)
     rtols = atlas["rtol"].values
     styles = ["-", "--", ":", "-."]
+    solvers_of = _style.solvers_by_model(atlas)
     fig, axes = plt.subplots(len(models), len(designs), figsize=(2.3 * len(designs) + 1.5, 1.9 * len(models)),
                              squeeze=False, sharex=True)  # fmt: skip
     for i, m in enumerate(models):
-        solvers = [s for mm, s in _style.run_pairs(atlas) if mm == m]
+        solvers = solvers_of.get(m, [])
         for j, d in enumerate(designs):
             ax = axes[i, j]
             for k, s in enumerate(solvers):
@@ -53,7 +54,7 @@ def plot(atlas, outdir):
         plt.Line2D([], [], color=palette[m], marker=markers[m], mfc="none", ms=4, label=m) for m in methods
     ]
     handles += [plt.Line2D([], [], color="0.3", ls=styles[k], label=f"solver {k + 1} of the row")
-                for k in range(max(len([1 for mm, _ in _style.run_pairs(atlas) if mm == m]) for m in models))]  # fmt: skip
+                for k in range(max(map(len, solvers_of.values()), default=0))]  # fmt: skip
     handles.append(plt.Line2D([], [], color="0.6", ls="--", label="error = rtol"))
     fig.legend(handles=handles, loc="lower center", ncol=4, frameon=False, bbox_to_anchor=(0.5, 1.0))
     fig.tight_layout()

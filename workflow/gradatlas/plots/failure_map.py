@@ -22,10 +22,11 @@ def plot(atlas, outdir):
     designs = [str(d) for d in atlas["design"].values]
     methods = [str(m) for m in atlas["method"].values]
     rtols = atlas["rtol"].values
+    pairs = _style.run_pairs(atlas)
     panels = []
     for d in designs:
         rows, codes = [], []
-        for m, s in _style.run_pairs(atlas):
+        for m, s in pairs:
             for meth in methods:
                 st = atlas["status"].sel(model=m, design=d, solver=s).sel({"method": meth}).values.astype(str)
                 if np.any(~np.isin(st, ["ok", "excluded"])):

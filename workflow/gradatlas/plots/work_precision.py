@@ -20,12 +20,13 @@ def plot(atlas, outdir, design: str = "data_fit"):
     methods = [str(m) for m in atlas["method"].values]
     palette = _style.method_palette(methods)
     marker = _style.method_markers(methods)
+    solvers_of = _style.solvers_by_model(atlas)
     n_cols = min(4, len(models))
     n_rows = int(np.ceil(len(models) / n_cols))
     fig, axes = plt.subplots(n_rows, n_cols, figsize=(3.0 * n_cols, 2.6 * n_rows), squeeze=False)
     for idx, m in enumerate(models):
         ax = axes.flat[idx]
-        solvers = [s for mm, s in _style.run_pairs(atlas) if mm == m]
+        solvers = solvers_of.get(m, [])
         ax.set_title(f"{m} ({', '.join(solvers)})", fontsize="small")
         if not np.any(np.isfinite(atlas["run_time"].sel(model=m, design=design).values)):
             ax.text(
