@@ -71,7 +71,8 @@ def cmd_sweep(args) -> None:
     cell = run_cell(
         args.model, args.solver, args.design, args.method, s["rtols"], ref,
         observe=s.get("observe", "all"), max_steps=s.get("max_steps", 50_000),
-        repeats=s.get("repeats", 3), thresholds=s.get("thresholds"),
+        repeats=s.get("repeats", 3), repeat_below=s.get("repeat_below", 0.2),
+        thresholds=s.get("thresholds"),
     )  # fmt: skip
     print(f"trace+lower {cell.trace_time:.2f} s, trace+lower+compile {cell.compile_time:.2f} s", flush=True)
     for i, rtol in enumerate(cell.rtols):

@@ -32,7 +32,11 @@ import numpy as np
 from ._registry import Registry
 from .problem import Observation, Problem, SolveInfo, solve_info
 
-_NO_SOLVE = SolveInfo(jnp.int32(0), jnp.int64(0), jnp.int64(0))
+
+def _no_solve() -> SolveInfo:
+    # built when traced, not at import: the XLA backend must not start before
+    # ``runtime.configure_process`` has set it up
+    return SolveInfo(jnp.int32(0), jnp.int64(0), jnp.int64(0))
 
 
 class AbstractDesign(abc.ABC):
@@ -59,6 +63,10 @@ class AbstractDesign(abc.ABC):
         """The parameter point at which the gradient is taken."""
         return np.asarray(p0)
 
+    def prepare(self, problem: Problem, p0, rtols) -> None:  # noqa: B027 (optional hook)
+        """On the host, before the cell's program is traced: fix any array size that
+        depends on the tolerances (it must be static in the one compiled program)."""
+
 
 DESIGNS: Registry[AbstractDesign] = Registry("design")
 
@@ -71,15 +79,37 @@ def _nominal_at(problem: Problem, p0, rtol, ts, clip: bool):
 
 
 class NominalSteps(AbstractDesign):
+    """Observe at the nominal solve's accepted steps.
+
+    diffrax saves steps into a buffer of ``max_steps`` entries, padded with inf.
+    :meth:`prepare` counts the accepted steps at every tolerance of the cell first,
+    and the observation keeps only the first ``problem.n_saved_steps`` entries (the
+    largest count among the tolerances whose nominal solve succeeded). Without that,
+    every differentiated solve would carry ``max_steps`` observations, most of them
+    padding: measured 30x slower for finite differences on stg_liu1998 at rtol 1e-3.
+    A tolerance whose nominal solve failed is recorded as failed and not differentiated.
+    """
+
     slug = "nominal_steps"
     zero_gradient = True
 
+    def prepare(self, problem, p0, rtols):
+        def count(p0, rtol):
+            return tuple(solve_info(problem.solve(p0, rtol, diffrax.SaveAt(t1=True))))
+
+        p0 = jnp.asarray(p0)
+        compiled, _, _ = problem.compile(count, (p0, jnp.asarray(rtols[0])), program="count_steps")
+        infos = [compiled(p0, jnp.asarray(rt)) for rt in rtols]
+        ok = [int(n_steps) for result, n_steps, _ in infos if int(result) == 0]
+        problem.n_saved_steps = max(ok, default=1)
+
     def observation(self, problem, p0, rtol, data):
         sol = problem.solve(p0, rtol, diffrax.SaveAt(steps=True))
-        ts = sol.ts  # (max_steps,), padded with inf after the last accepted step
+        n = problem.n_saved_steps or problem.max_steps
+        ts = sol.ts[:n]  # accepted steps first, then inf padding
         mask = jnp.isfinite(ts)
         ts = jnp.where(mask, ts, problem.t1)
-        targets = jnp.where(mask[:, None], sol.ys[:, problem.observe], 0.0)
+        targets = jnp.where(mask[:, None], sol.ys[:n, problem.observe], 0.0)
         obs = Observation(ts, jax.lax.stop_gradient(targets), mask.astype(ts.dtype))
         return obs, solve_info(sol)
 
@@ -106,7 +136,7 @@ class DataFit(AbstractDesign):
     targets_from_reference = True
 
     def observation(self, problem, p0, rtol, data):
-        return data, _NO_SOLVE
+        return data, _no_solve()
 
     def point(self, p0, delta):
         return np.asarray(p0) * (1.0 + np.asarray(delta))
@@ -117,7 +147,7 @@ class FinalState(AbstractDesign):
     observes_trajectory = False
 
     def observation(self, problem, p0, rtol, data):
-        return problem.empty_observation(), _NO_SOLVE
+        return problem.empty_observation(), _no_solve()
 
 
 class TimeAverage(AbstractDesign):
@@ -126,7 +156,7 @@ class TimeAverage(AbstractDesign):
     quadrature = True
 
     def observation(self, problem, p0, rtol, data):
-        return problem.empty_observation(), _NO_SOLVE
+        return problem.empty_observation(), _no_solve()
 
 
 for _cls in (NominalSteps, Uniform, UniformClipped, DataFit, FinalState, TimeAverage):

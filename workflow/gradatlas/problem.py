@@ -80,6 +80,30 @@ class Problem:
         self.quadrature = design.quadrature
         self.clip = design.clip or force_clip
         self.n_states = model.n_states + (1 if self.quadrature else 0)
+        #: observations kept from a saved-steps solve; set by ``design.prepare`` (None: max_steps)
+        self.n_saved_steps: int | None = None
+
+    def describe(self) -> dict:
+        """What a traced program of this problem depends on besides its arguments and the source."""
+        return {
+            "model": self.model.slug,
+            "solver": self.solver_slug,
+            "design": self.design.slug,
+            "observe": list(self.observe),
+            "max_steps": self.max_steps,
+            "t0": self.t0,
+            "t1": self.t1,
+            "clip": self.clip,
+            "n_saved_steps": self.n_saved_steps,
+        }
+
+    def compile(self, fn, args: tuple, **description):
+        """``trace_cache.compile_program`` for a program of this problem: (compiled, trace_s, total_s)."""
+        from . import trace_cache
+
+        return trace_cache.compile_program(
+            fn, args, {**self.describe(), **description}, (type(self.model).__module__,)
+        )
 
     # ---- the ODE ----
     def rhs(self, t, y, p):

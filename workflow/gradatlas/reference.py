@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import equinox as eqx
 import jax.numpy as jnp
 import numpy as np
 
@@ -83,28 +82,30 @@ def compute_reference(
     else:
         ts = jnp.full((1,), prob.t1)
 
-    @eqx.filter_jit
-    def targets_at(p, tol):
+    def targets_at(p, tol, ts):
         sol = prob.solve(p, tol, prob.saveat(Observation(ts, None, None)), clip_ts=ts)
-        return sol.ys[:, prob.observe], solve_info(sol)
+        return sol.ys[:, prob.observe], *solve_info(sol)
 
-    @eqx.filter_jit
-    def grad_at(p, tol, obs):
-        return ForwardSensitivity().value_and_grad(prob, p, tol, obs)
+    def grad_at(p, tol, *obs):
+        out = ForwardSensitivity().value_and_grad(prob, p, tol, Observation(*obs))
+        return out.grad, out.info.result
 
     failures = []
 
     def run(p, obs):
-        out = [grad_at(jnp.asarray(p), jnp.asarray(tol), obs) for tol in (rtol, check_rtol)]
-        for o in out:
-            st, msg = status_from_result(o.info.result, bool(np.all(np.isfinite(o.grad))))
+        args = (jnp.asarray(p), jnp.asarray(rtol), *obs)
+        compiled = prob.compile(grad_at, args, program="reference_gradient")[0]
+        out = [compiled(*args[:1], jnp.asarray(tol), *obs) for tol in (rtol, check_rtol)]
+        for grad, result in out:
+            st, msg = status_from_result(result, bool(np.all(np.isfinite(grad))))
             if st != Status.OK:
                 failures.append((st, msg))
-        return np.asarray(out[0].grad), np.asarray(out[1].grad)
+        return np.asarray(out[0][0]), np.asarray(out[1][0])
 
     if d.observes_trajectory:
-        targets, info = targets_at(jnp.asarray(p0), jnp.asarray(rtol))
-        st, msg = status_from_result(info.result, bool(np.all(np.isfinite(targets))))
+        args = (jnp.asarray(p0), jnp.asarray(rtol), ts)
+        targets, result, _, _ = prob.compile(targets_at, args, program="reference_targets")[0](*args)
+        st, msg = status_from_result(result, bool(np.all(np.isfinite(targets))))
         if st != Status.OK:
             failures.append((st, msg))
         obs = Observation(ts, targets, jnp.ones_like(ts))

@@ -1,10 +1,14 @@
 """Run one atlas cell: a (model, solver, design, method) at every tolerance of a list.
 
 All tolerances run through *one* compiled program (the tolerance is a traced
-array). Compile time is measured once per cell (ahead-of-time lower + compile);
-run time per tolerance is the median of ``repeats`` calls after compilation,
-each ended by ``jax.block_until_ready``. Nothing numerical raises out of here:
-failures come back as a :class:`~gradatlas.status.Status` with a message.
+array). Compile time is measured once per cell (trace or load from the trace
+cache, lower, compile; plus the design's preparation, e.g. the nominal_steps step
+count); run time per tolerance is the median of up to ``repeats`` calls after
+compilation, each ended by ``jax.block_until_ready``. A call that takes
+``repeat_below`` seconds or longer is not repeated: its relative timing noise is
+already small, and repeating the slowest cells would triple the cost of the grid.
+Nothing numerical raises out of here: failures come back as a
+:class:`~gradatlas.status.Status` with a message.
 """
 
 from __future__ import annotations
@@ -19,8 +23,9 @@ import numpy as np
 
 from .designs import DESIGNS
 from .methods import METHODS
+from .methods._base import MethodOutput
 from .models import MODELS
-from .problem import Observation, Problem
+from .problem import Observation, Problem, SolveInfo
 from .reference import Reference
 from .scoring import score
 from .status import Status, status_from_result
@@ -58,12 +63,27 @@ def build_program(problem: Problem, method, max_traces: int | None = None):
 
     def program(p, p0, rtol, data: Observation):
         obs, nominal = problem.design.observation(problem, p0, rtol, data)
-        out = method.value_and_grad(problem, p, rtol, obs)
-        return out._replace(info=nominal.merge(out.info))
+
+        def differentiate(_):
+            out = method.value_and_grad(problem, p, rtol, obs)
+            return MethodOutput(out.loss, out.grad, _cast(nominal.merge(out.info)))
+
+        def skip(_):  # the design's nominal solve failed: the cell fails, nothing to differentiate
+            return MethodOutput(jnp.asarray(jnp.nan, p.dtype), jnp.full_like(p, jnp.nan), _cast(nominal))
+
+        return jax.lax.cond(nominal.result == 0, differentiate, skip, None)
 
     if max_traces is not None:
         program = eqx.debug.assert_max_traces(program, max_traces=max_traces)
     return eqx.filter_jit(program)
+
+
+def _cast(info: SolveInfo) -> SolveInfo:
+    return SolveInfo(
+        jnp.asarray(info.result, jnp.int32),
+        jnp.asarray(info.n_steps, jnp.int64),
+        jnp.asarray(info.n_rejected, jnp.int64),
+    )
 
 
 def run_cell(
@@ -77,6 +97,7 @@ def run_cell(
     observe=None,
     max_steps: int = 50_000,
     repeats: int = 3,
+    repeat_below: float = 0.2,
     thresholds: dict | None = None,
     t1: float | None = None,
     max_traces: int | None = None,
@@ -96,7 +117,15 @@ def run_cell(
     p0 = m.p0
 
     runner = _run_traced if meth.traced else _run_host
-    r = runner(problem, meth, rtols, p, p0, data, repeats, max_traces)
+    t_start = time.perf_counter()
+    try:
+        d.prepare(problem, p0, rtols)
+    except Exception as e:  # a failed preparation is a failed cell, not a dead sweep
+        r = _Runs(n_r, len(p), repeats).all(Status.FAILED, f"{type(e).__name__}: {_first_line(e)}")
+    else:
+        prepare_time = time.perf_counter() - t_start
+        r = runner(problem, meth, rtols, p, p0, data, _Timer(repeats, repeat_below), max_traces)
+        r.compile_time += prepare_time
 
     ref_ok = reference.status == Status.OK
     ref_error = reference.error if ref_ok else np.inf
@@ -132,6 +161,24 @@ def run_cell(
     )
 
 
+class _Timer:
+    """Up to ``repeats`` timed calls; none after a call of ``repeat_below`` seconds or more."""
+
+    def __init__(self, repeats: int, repeat_below: float):
+        self.repeats = max(int(repeats), 1)
+        self.repeat_below = float(repeat_below)
+
+    def time(self, times: np.ndarray, call, *args):
+        """Time ``call(*args)`` into ``times`` (a row of ``_Runs.run_times``); return its last result."""
+        for k in range(self.repeats):
+            t_start = time.perf_counter()
+            out = call(*args)
+            times[k] = time.perf_counter() - t_start
+            if times[k] >= self.repeat_below:
+                break
+        return out
+
+
 class _Runs:
     """Per-tolerance outcomes of one cell, filled by a runner."""
 
@@ -152,28 +199,31 @@ class _Runs:
         return self
 
 
-def _run_traced(problem, meth, rtols, p, p0, data, repeats, max_traces) -> _Runs:
+def _run_traced(problem, meth, rtols, p, p0, data, timer, max_traces) -> _Runs:
     """One compiled JAX program for all tolerances; timed per tolerance after compilation."""
-    r = _Runs(len(rtols), len(p), repeats)
+    r = _Runs(len(rtols), len(p), timer.repeats)
     program = build_program(problem, meth, max_traces)
+
+    def flat(p, p0, rtol, ts, targets, mask):  # arrays in, arrays out: what jax.export stores
+        out = program(p, p0, rtol, Observation(ts, targets, mask))
+        return out.loss, out.grad, out.info.result, out.info.n_steps, out.info.n_rejected
+
+    args = (p, p0, jnp.asarray(rtols[0]), *data)
     try:
-        t_start = time.perf_counter()
-        lowered = program.lower(p, p0, jnp.asarray(rtols[0]), data)
-        t_lowered = time.perf_counter()
-        compiled = lowered.compile()
-        r.compile_time = time.perf_counter() - t_start
-        r.trace_time = t_lowered - t_start
+        compiled, r.trace_time, r.compile_time = problem.compile(flat, args, method=meth.slug)
     except NotImplementedError as e:  # includes UnsupportedCombination
         return r.all(Status.UNSUPPORTED, f"{type(e).__name__}: {e}")
     except Exception as e:  # a trace/compile error is a failed cell, not a dead sweep
         return r.all(Status.FAILED, f"{type(e).__name__}: {_first_line(e)}")
+
+    def call(*args):
+        return jax.block_until_ready(compiled(*args))
+
     for i, rtol in enumerate(rtols):
-        rt = jnp.asarray(rtol)
+        call_args = (p, p0, jnp.asarray(rtol), *data)
         try:
-            for k in range(max(repeats, 1)):
-                t_start = time.perf_counter()
-                out = jax.block_until_ready(compiled(p, p0, rt, data))
-                r.run_times[i, k] = time.perf_counter() - t_start
+            out = timer.time(r.run_times[i], call, *call_args)
+            out = MethodOutput(out[0], out[1], SolveInfo(*out[2:]))
         except Exception as e:  # e.g. an equinox runtime error with EQX_ON_ERROR=raise
             r.message[i] = f"{type(e).__name__}: {_first_line(e)}"
             continue
@@ -187,9 +237,9 @@ def _run_traced(problem, meth, rtols, p, p0, data, repeats, max_traces) -> _Runs
     return r
 
 
-def _run_host(problem, meth, rtols, p, p0, data, repeats, max_traces) -> _Runs:
+def _run_host(problem, meth, rtols, p, p0, data, timer, max_traces) -> _Runs:
     """A method outside JAX (CVODES): built and run per tolerance; the build is the compile time."""
-    r = _Runs(len(rtols), len(p), repeats)
+    r = _Runs(len(rtols), len(p), timer.repeats)
     try:
         meth.check(problem)
     except NotImplementedError as e:
@@ -198,14 +248,19 @@ def _run_host(problem, meth, rtols, p, p0, data, repeats, max_traces) -> _Runs:
     step_times = None
     if design.slug == "nominal_steps":
         # the observation times are the accepted steps of the cell solver's nominal solve (JAX)
-        step_times = eqx.filter_jit(lambda rt: design.observation(problem, p0, rt, data)[0])
+        def observe(p0, rtol, *data):
+            obs = design.observation(problem, p0, rtol, Observation(*data))[0]
+            return obs.ts, obs.mask
+
+        args = (p0, jnp.asarray(rtols[0]), *data)
+        step_times = problem.compile(observe, args, program="step_times")[0]
     p_np, p0_np = np.asarray(p), np.asarray(p0)
     build_times = []
     for i, rtol in enumerate(rtols):
         try:
             if step_times is not None:
-                obs = step_times(jnp.asarray(rtol))
-                ts = np.asarray(obs.ts)[np.asarray(obs.mask) > 0]
+                ts, mask = step_times(p0, jnp.asarray(rtol), *data)
+                ts = np.asarray(ts)[np.asarray(mask) > 0]
             elif design.observes_trajectory:
                 ts = np.asarray(data.ts)
             else:
@@ -222,10 +277,7 @@ def _run_host(problem, meth, rtols, p, p0, data, repeats, max_traces) -> _Runs:
             if not (design.zero_gradient and np.array_equal(p_np, p0_np)):
                 _, steps, rejected = nominal(p_np)
             r.n_steps[i], r.n_rejected[i] = steps, rejected
-            for k in range(max(repeats, 1)):
-                t_start = time.perf_counter()
-                r.loss[i], r.grad[i] = loss_grad(p_np)
-                r.run_times[i, k] = time.perf_counter() - t_start
+            r.loss[i], r.grad[i] = timer.time(r.run_times[i], loss_grad, p_np)
         except RuntimeError as e:  # CasADi reports solver failures as RuntimeError
             text = str(e).strip()
             too_much = "TOO_MUCH_WORK" in text or "max_num_steps" in text

@@ -88,6 +88,7 @@ def get_sweep_settings(wildcards):
         "rtols": config["rtols"],
         "max_steps": config["max_steps"],
         "repeats": config["repeats"],
+        "repeat_below": config["repeat_below"],
         "thresholds": config["thresholds"],
     }
     return shlex.quote(json.dumps(settings, sort_keys=True))

@@ -13,8 +13,8 @@ rule run_sweep:
         "../../envs/gradatlas.yaml"
     threads: 1
     resources:
-        # measured: max RSS 733 MB over the paper grid's benchmark files; median
-        # 10 s, 90th percentile 51 s, longest 221 s per cell
+        # measured over the full paper grid (436 cells): max RSS 839 MB; median
+        # 6 s, 90th percentile 15 s, longest 64 s per cell
         mem_mb=1000,
         runtime=15,
     params:

@@ -35,9 +35,10 @@ def plot(atlas, outdir):
             sel = atlas.sel(design=d).sel({"method": meth})
             err = np.array([sel["error"].sel(model=m, solver=s).values for m, s in pairs])
             reg = np.array([sel["regime"].sel(model=m, solver=s).values for m, s in pairs])
-            scored = np.isin(reg, ["accurate", "degraded", "wrong"]) & np.isfinite(err)
+            # an infinite error (a gradient that overflowed) is "wrong": drawn in the top colour
+            scored = np.isin(reg, ["accurate", "degraded", "wrong"]) & ~np.isnan(err)
             with np.errstate(divide="ignore"):
-                val = np.where(scored, np.log10(np.maximum(err, 1e-300)), np.nan)
+                val = np.where(scored, np.log10(np.clip(err, 1e-300, 1e300)), np.nan)
             ax.imshow(np.ma.masked_invalid(val), cmap=cmap, norm=norm, aspect="auto", interpolation="nearest")
             for r in range(n_rows):
                 for c in range(n_cols):

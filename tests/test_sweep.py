@@ -1,0 +1,149 @@
+"""The cell runner's economies change no number: compaction, skipped work, repeats, the trace cache."""
+
+import os
+import subprocess
+import sys
+
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import gradatlas as ga
+from gradatlas import trace_cache
+from gradatlas.problem import Observation, Problem
+from gradatlas.sweep import _Timer, build_program
+
+
+@pytest.fixture(scope="module")
+def hh_nominal():
+    return ga.compute_reference("hodgkin_huxley", "nominal_steps", "V", rtol=1e-8, check_rtol=1e-6)
+
+
+def _program_output(problem, method, ref, rtol):
+    p0 = jnp.asarray(problem.model.p0)
+    data = Observation(jnp.asarray(ref.ts), jnp.asarray(ref.targets), jnp.ones(len(ref.ts)))
+    return build_program(problem, ga.METHODS[method])(p0, p0, jnp.asarray(rtol), data)
+
+
+def test_nominal_steps_keeps_every_accepted_step(hh_nominal):
+    """Compacting the step-time observations to the largest accepted-step count changes nothing:
+    same loss and gradient as with the full max_steps buffer (where the thread's mechanism
+    makes the forward-sensitivity gradient far from zero, so there is something to compare)."""
+    model, design = ga.MODELS["hodgkin_huxley"], ga.DESIGNS["nominal_steps"]
+    rtols = [1e-3, 1e-5]
+    compact = Problem(model, design, "tsit5", "V", max_steps=20_000)
+    design.prepare(compact, model.p0, rtols)
+    padded = Problem(model, design, "tsit5", "V", max_steps=20_000)
+    assert padded.n_saved_steps is None
+    for rtol in rtols:
+        a = _program_output(compact, "forward_sensitivity", hh_nominal, rtol)
+        b = _program_output(padded, "forward_sensitivity", hh_nominal, rtol)
+        assert int(a.info.result) == 0 and int(b.info.result) == 0
+        assert np.linalg.norm(a.grad) > 0
+        np.testing.assert_allclose(a.grad, b.grad, rtol=1e-12, atol=0)
+        np.testing.assert_allclose(a.loss, b.loss, rtol=1e-12, atol=0)
+        assert int(a.info.n_steps) == int(b.info.n_steps)
+    # the count is the nominal solve's own: the tighter tolerance takes more steps
+    sol = compact.solve(model.p0, 1e-5, __import__("diffrax").SaveAt(t1=True))
+    assert compact.n_saved_steps == int(sol.stats["num_accepted_steps"])
+
+
+def test_failed_nominal_solve_is_recorded_not_differentiated(hh_nominal):
+    cell = ga.run_cell("hodgkin_huxley", "tsit5", "nominal_steps", "finite_difference", [1e-3, 1e-9],
+                       hh_nominal, observe="V", max_steps=1000, repeats=1)  # fmt: skip
+    assert cell.status[1] == "max_steps"
+    assert np.all(np.isnan(cell.grad[1]))
+
+
+def test_backsolve_after_a_failed_forward_solve_is_recorded(lv_reference):
+    """A tolerance whose forward solve hits max_steps comes back as max_steps (the backward
+    pass, which would start from garbage, is not attempted)."""
+    cell = ga.run_cell("lotka_volterra", "bosh3", "data_fit", "backsolve_adjoint", [1e-3, 1e-12],
+                       lv_reference, max_steps=2000, repeats=1)  # fmt: skip
+    assert cell.status == ["ok", "max_steps"]
+    assert np.all(np.isfinite(cell.grad[0])) and np.all(np.isnan(cell.grad[1]))
+
+
+@pytest.mark.parametrize("repeat_below, calls", [(0.0, 1), (np.inf, 3)])
+def test_slow_calls_are_timed_once(repeat_below, calls):
+    timer, times, count = _Timer(3, repeat_below), np.full(3, np.nan), []
+    assert timer.time(times, lambda: count.append(1) or len(count)) == calls
+    assert len(count) == calls and np.sum(np.isfinite(times)) == calls
+
+
+_CACHE_SCRIPT = """
+import json, sys
+import jax
+import gradatlas as ga
+from gradatlas import trace_cache
+
+mode, cache = sys.argv[1:3]
+trace_cache.enable(None if mode == "direct" else cache)
+if mode == "loaded":  # every program must come from the cache: tracing again is an error
+    def traced_again(*args, **kwargs):
+        raise SystemExit("a stored program was traced again")
+    jax.export.export = traced_again
+ref = ga.compute_reference("linear_decay", "data_fit", rtol=1e-10, check_rtol=1e-8)
+cells = [ga.run_cell("linear_decay", "tsit5", design, "forward_jvp", [1e-4, 1e-8], ref, repeats=1)
+         for design in ("data_fit", "nominal_steps")]
+print(json.dumps([[c.grad.tolist(), c.loss.tolist(), c.n_steps.tolist(), c.status] for c in cells]
+                 + [ref.grad.tolist()]))
+"""
+
+
+def _cached_run(mode, cache):
+    # the cache needs EQX_ON_ERROR=nan (equinox reads it at import): a fresh process
+    env = {**__import__("os").environ, "EQX_ON_ERROR": "nan"}
+    out = subprocess.run([sys.executable, "-c", _CACHE_SCRIPT, mode, str(cache)], env=env,
+                         capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert out.returncode == 0, out.stderr[-3000:]
+    return __import__("json").loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_trace_cache_stores_and_reuses_programs(tmp_path):
+    """Programs are stored on the first run and loaded (not traced) on the next; both give
+    exactly what a run without the cache gives. A truncated entry is a miss and is rewritten."""
+    cache = tmp_path / "traces"
+    direct = _cached_run("direct", cache)
+    assert _cached_run("stored", cache) == direct
+    entries = sorted(cache.glob("*.jaxexport"))
+    # reference targets + reference gradient; data_fit cell; nominal_steps: step count + cell
+    assert len(entries) == 5
+    assert _cached_run("loaded", cache) == direct
+    for entry in entries:
+        entry.write_bytes(entry.read_bytes()[:100])
+    assert _cached_run("stored", cache) == direct
+    assert all(entry.stat().st_size > 100 for entry in entries)
+
+
+def test_trace_cache_key_depends_on_program_and_shapes():
+    a = (jnp.zeros(3), jnp.zeros(()))
+    base = trace_cache.key({"model": "x", "method": "m"}, a)
+    assert base == trace_cache.key({"method": "m", "model": "x"}, a)
+    assert base != trace_cache.key({"model": "x", "method": "n"}, a)
+    assert base != trace_cache.key({"model": "x", "method": "m"}, (jnp.zeros(4), jnp.zeros(())))
+
+
+def test_import_leaves_the_backend_unstarted():
+    """runtime.configure_process sets XLA up for one thread; that only works if nothing
+    started the backend before it, e.g. a module-level jnp array in the package."""
+    code = (
+        "import jax._src.xla_bridge as xb, gradatlas, gradatlas.cli, gradatlas.plots, gradatlas.origin;"
+        "print(len(xb._backends))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "0"
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2,
+                    reason="needs Linux and more than one CPU")  # fmt: skip
+def test_configured_process_keeps_all_cpus():
+    """The backend is started on one CPU (so XLA makes one worker thread); afterwards no
+    thread may stay pinned to that CPU, or N jobs would share one core."""
+    code = (
+        "import os; from gradatlas.runtime import configure_process; configure_process();"
+        "import jax.numpy as jnp; jnp.ones(3).block_until_ready(); cpus = os.sched_getaffinity(0);"
+        "print(all(os.sched_getaffinity(int(t)) == cpus for t in os.listdir('/proc/self/task')), len(cpus))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split()[-2:] == ["True", str(len(os.sched_getaffinity(0)))]
