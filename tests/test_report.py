@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -138,3 +139,14 @@ def test_report_in_a_real_browser(report_html, tmp_path):
         shutil.copy(tmp_path / "regime_map.png", report_html.parent / "report_screenshot.png")
     finally:
         driver.quit()
+
+
+def test_regime_map_colours_an_infinite_error_as_wrong():
+    from gradatlas.plots._style import ERROR_RANGE
+    from gradatlas.plots.regime_map import panel_values
+
+    err = np.array([[1e-8, np.inf, np.nan, 0.0]])
+    reg = np.array([["accurate", "wrong", "failed", "accurate"]])
+    scored, val = panel_values(err, reg)
+    assert scored.tolist() == [[True, True, False, True]]
+    assert val[0, 0] == -8 and val[0, 1] >= ERROR_RANGE[1] and np.isnan(val[0, 2]) and np.isfinite(val[0, 3])

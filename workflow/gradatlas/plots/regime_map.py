@@ -35,10 +35,7 @@ def plot(atlas, outdir):
             sel = atlas.sel(design=d).sel({"method": meth})
             err = np.array([sel["error"].sel(model=m, solver=s).values for m, s in pairs])
             reg = np.array([sel["regime"].sel(model=m, solver=s).values for m, s in pairs])
-            # an infinite error (a gradient that overflowed) is "wrong": drawn in the top colour
-            scored = np.isin(reg, ["accurate", "degraded", "wrong"]) & ~np.isnan(err)
-            with np.errstate(divide="ignore"):
-                val = np.where(scored, np.log10(np.clip(err, 1e-300, 1e300)), np.nan)
+            scored, val = panel_values(err, reg)
             ax.imshow(np.ma.masked_invalid(val), cmap=cmap, norm=norm, aspect="auto", interpolation="nearest")
             for r in range(n_rows):
                 for c in range(n_cols):
@@ -65,3 +62,12 @@ def plot(atlas, outdir):
     fig.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False,
                bbox_to_anchor=(0.45, 1.0), title="not scored")  # fmt: skip
     return _style.save(fig, outdir, "regime_map")
+
+
+def panel_values(err: np.ndarray, reg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(scored mask, log10 error to colour). An infinite error (a gradient that
+    overflowed) is "wrong" and gets the top colour, not the blank of a missing value."""
+    scored = np.isin(reg, ["accurate", "degraded", "wrong"]) & ~np.isnan(err)
+    with np.errstate(divide="ignore"):
+        val = np.where(scored, np.log10(np.clip(err, 1e-300, 1e300)), np.nan)
+    return scored, val
