@@ -13,6 +13,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from . import trace_cache
 from .models import AbstractModel
 from .solvers import SOLVERS
 
@@ -99,8 +100,6 @@ class Problem:
 
     def compile(self, fn, args: tuple, **description):
         """``trace_cache.compile_program`` for a program of this problem: (compiled, trace_s, total_s)."""
-        from . import trace_cache
-
         return trace_cache.compile_program(
             fn, args, {**self.describe(), **description}, (type(self.model).__module__,)
         )
