@@ -98,11 +98,14 @@ class Problem:
             "n_saved_steps": self.n_saved_steps,
         }
 
-    def compile(self, fn, args: tuple, **description):
-        """``trace_cache.compile_program`` for a program of this problem: (compiled, trace_s, total_s)."""
-        return trace_cache.compile_program(
-            fn, args, {**self.describe(), **description}, (type(self.model).__module__,)
-        )
+    def compile(self, fn, args: tuple, parts: tuple = (), **description):
+        """``trace_cache.compile_program`` for a program of this problem: (compiled, trace_s, total_s).
+
+        ``parts``: other objects whose code the program traces (a method); their modules'
+        source enters the cache key when they live outside the package (a user's file).
+        """
+        modules = tuple(type(x).__module__ for x in (self.model, *parts))
+        return trace_cache.compile_program(fn, args, {**self.describe(), **description}, modules)
 
     # ---- the ODE ----
     def rhs(self, t, y, p):

@@ -210,7 +210,7 @@ def _run_traced(problem, meth, rtols, p, p0, data, timer, max_traces) -> _Runs:
 
     args = (p, p0, jnp.asarray(rtols[0]), *data)
     try:
-        compiled, r.trace_time, r.compile_time = problem.compile(flat, args, method=meth.slug)
+        compiled, r.trace_time, r.compile_time = problem.compile(flat, args, (meth,), method=meth.slug)
     except NotImplementedError as e:  # includes UnsupportedCombination
         return r.all(Status.UNSUPPORTED, f"{type(e).__name__}: {e}")
     except Exception as e:  # a trace/compile error is a failed cell, not a dead sweep

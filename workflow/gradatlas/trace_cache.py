@@ -6,7 +6,8 @@ for a cell that is about 1 s of diffrax's solver loops, a third of a warm job.
 This cache stores the traced and lowered program (StableHLO, serialized with
 :mod:`jax.export`) under a key made of everything the trace depends on:
 
-* the source of the gradatlas package and of any model file loaded from outside it,
+* the source of the gradatlas package and of any model or method file loaded
+  from outside it,
 * the versions of jax, jaxlib, diffrax, equinox, optimistix and lineax,
 * ``EQX_ON_ERROR`` and ``jax_enable_x64``,
 * the caller's description of the program (model, solver, design, method,
