@@ -95,7 +95,7 @@ def compute_reference(
     def run(p, obs):
         args = (jnp.asarray(p), jnp.asarray(rtol), *obs)
         compiled = prob.compile(grad_at, args, program="reference_gradient")[0]
-        out = [compiled(*args[:1], jnp.asarray(tol), *obs) for tol in (rtol, check_rtol)]
+        out = [compiled(args[0], jnp.asarray(tol), *obs) for tol in (rtol, check_rtol)]
         for grad, result in out:
             st, msg = status_from_result(result, bool(np.all(np.isfinite(grad))))
             if st != Status.OK:

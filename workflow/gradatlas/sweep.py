@@ -66,24 +66,16 @@ def build_program(problem: Problem, method, max_traces: int | None = None):
 
         def differentiate(_):
             out = method.value_and_grad(problem, p, rtol, obs)
-            return MethodOutput(out.loss, out.grad, _cast(nominal.merge(out.info)))
+            return MethodOutput(out.loss, out.grad, nominal.merge(out.info))
 
         def skip(_):  # the design's nominal solve failed: the cell fails, nothing to differentiate
-            return MethodOutput(jnp.asarray(jnp.nan, p.dtype), jnp.full_like(p, jnp.nan), _cast(nominal))
+            return MethodOutput(jnp.asarray(jnp.nan, p.dtype), jnp.full_like(p, jnp.nan), nominal)
 
         return jax.lax.cond(nominal.result == 0, differentiate, skip, None)
 
     if max_traces is not None:
         program = eqx.debug.assert_max_traces(program, max_traces=max_traces)
     return eqx.filter_jit(program)
-
-
-def _cast(info: SolveInfo) -> SolveInfo:
-    return SolveInfo(
-        jnp.asarray(info.result, jnp.int32),
-        jnp.asarray(info.n_steps, jnp.int64),
-        jnp.asarray(info.n_rejected, jnp.int64),
-    )
 
 
 def run_cell(

@@ -45,10 +45,6 @@ def enable(directory: str | os.PathLike | None) -> None:
     _DIR = None if directory is None else Path(directory)
 
 
-def directory() -> Path | None:
-    return _DIR
-
-
 @functools.cache
 def _environment_hash() -> str:
     h = hashlib.sha256()
