@@ -19,10 +19,9 @@ def hh_nominal():
     return ga.compute_reference("hodgkin_huxley", "nominal_steps", "V", rtol=1e-8, check_rtol=1e-6)
 
 
-def _program_output(problem, method, ref, rtol):
+def _program_output(problem, method, obs, rtol):
     p0 = jnp.asarray(problem.model.p0)
-    data = Observation(jnp.asarray(ref.ts), jnp.asarray(ref.targets), jnp.ones(len(ref.ts)))
-    return build_program(problem, ga.METHODS[method])(p0, p0, jnp.asarray(rtol), data)
+    return build_program(problem, ga.METHODS[method])(p0, jnp.asarray(rtol), obs)
 
 
 def test_nominal_steps_keeps_every_accepted_step(hh_nominal):
@@ -31,21 +30,26 @@ def test_nominal_steps_keeps_every_accepted_step(hh_nominal):
     makes the forward-sensitivity gradient far from zero, so there is something to compare)."""
     model, design = ga.MODELS["hodgkin_huxley"], ga.DESIGNS["nominal_steps"]
     rtols = [1e-3, 1e-5]
-    compact = Problem(model, design, "tsit5", "V", max_steps=20_000)
-    design.prepare(compact, model.p0, rtols)
-    padded = Problem(model, design, "tsit5", "V", max_steps=20_000)
-    assert padded.n_saved_steps is None
-    for rtol in rtols:
-        a = _program_output(compact, "forward_sensitivity", hh_nominal, rtol)
-        b = _program_output(padded, "forward_sensitivity", hh_nominal, rtol)
+    problem = Problem(model, design, "tsit5", "V", max_steps=20_000)
+    ts, targets = jnp.asarray(hh_nominal.ts), jnp.asarray(hh_nominal.targets)
+    data = Observation(ts, targets, jnp.ones(len(ts)))
+    compact = design.observations(problem, model.p0, rtols, data)
+    for rtol, (obs, nominal) in zip(rtols, compact, strict=True):
+        padded, _ = design.observation(problem, model.p0, jnp.asarray(rtol), data)
+        assert padded.ts.shape == (20_000,) and obs.ts.shape == compact[-1][0].ts.shape
+        assert int(nominal.result) == 0
+        a = _program_output(problem, "forward_sensitivity", obs, rtol)
+        b = _program_output(problem, "forward_sensitivity", padded, rtol)
         assert int(a.info.result) == 0 and int(b.info.result) == 0
         assert np.linalg.norm(a.grad) > 0
         np.testing.assert_allclose(a.grad, b.grad, rtol=1e-12, atol=0)
         np.testing.assert_allclose(a.loss, b.loss, rtol=1e-12, atol=0)
         assert int(a.info.n_steps) == int(b.info.n_steps)
     # the count is the nominal solve's own: the tighter tolerance takes more steps
-    sol = compact.solve(model.p0, 1e-5, __import__("diffrax").SaveAt(t1=True))
-    assert compact.n_saved_steps == int(sol.stats["num_accepted_steps"])
+    sol = problem.solve(model.p0, 1e-5, __import__("diffrax").SaveAt(t1=True))
+    loose, tight = compact[0][0], compact[-1][0]
+    assert tight.ts.shape == (int(sol.stats["num_accepted_steps"]),) and np.all(tight.mask == 1)
+    assert np.sum(loose.mask) < len(loose.mask)  # the looser tolerance: padded to the same length
 
 
 def test_failed_nominal_solve_is_recorded_not_differentiated(hh_nominal):
@@ -84,8 +88,9 @@ if mode == "loaded":  # every program must come from the cache: tracing again is
         raise SystemExit("a stored program was traced again")
     jax.export.export = traced_again
 ref = ga.compute_reference("linear_decay", "data_fit", rtol=1e-10, check_rtol=1e-8)
-cells = [ga.run_cell("linear_decay", "tsit5", design, "forward_jvp", [1e-4, 1e-8], ref, repeats=1)
-         for design in ("data_fit", "nominal_steps")]
+cells = [ga.run_cell("linear_decay", "tsit5", design, method, [1e-4, 1e-8], ref, repeats=1)
+         for design, method in [("data_fit", "forward_jvp"), ("nominal_steps", "forward_jvp"),
+                                ("nominal_steps", "finite_difference")]]
 print(json.dumps([[c.grad.tolist(), c.loss.tolist(), c.n_steps.tolist(), c.status] for c in cells]
                  + [ref.grad.tolist()]))
 """
@@ -107,8 +112,9 @@ def test_trace_cache_stores_and_reuses_programs(tmp_path):
     direct = _cached_run("direct", cache)
     assert _cached_run("stored", cache) == direct
     entries = sorted(cache.glob("*.jaxexport"))
-    # reference targets + reference gradient; data_fit cell; nominal_steps: step count + cell
-    assert len(entries) == 5
+    # reference targets + reference gradient; data_fit cell; nominal_steps: the nominal
+    # observation, stored once and shared by both methods, + one cell program per method
+    assert len(entries) == 6
     assert _cached_run("loaded", cache) == direct
     for entry in entries:
         entry.write_bytes(entry.read_bytes()[:100])

@@ -74,7 +74,8 @@ def cmd_sweep(args) -> None:
         repeats=s.get("repeats", 3), repeat_below=s.get("repeat_below", 0.2),
         thresholds=s.get("thresholds"),
     )  # fmt: skip
-    print(f"trace+lower {cell.trace_time:.2f} s, trace+lower+compile {cell.compile_time:.2f} s", flush=True)
+    print(f"observations {cell.prepare_time:.2f} s, trace+lower {cell.trace_time:.2f} s, "
+          f"trace+lower+compile {cell.compile_time:.2f} s", flush=True)  # fmt: skip
     for i, rtol in enumerate(cell.rtols):
         print(
             f"  rtol={rtol:.0e} status={cell.status[i]} regime={cell.regime[i]} "

@@ -34,7 +34,7 @@ from .problem import Observation, Problem, SolveInfo, solve_info
 
 
 def _no_solve() -> SolveInfo:
-    # built when traced, not at import: the XLA backend must not start before
+    # built when called, not at import: the XLA backend must not start before
     # ``runtime.configure_process`` has set it up
     return SolveInfo(jnp.int32(0), jnp.int64(0), jnp.int64(0))
 
@@ -51,10 +51,12 @@ class AbstractDesign(abc.ABC):
     observes_trajectory: ClassVar[bool] = True
     #: targets come from the reference stage (else from the cell's own nominal solve)
     targets_from_reference: ClassVar[bool] = False
+    #: the observation comes from a nominal solve at p0 with the cell's solver and tolerance
+    nominal_solve: ClassVar[bool] = False
 
     @abc.abstractmethod
     def observation(self, problem: Problem, p0, rtol, data: Observation):
-        """Traced: (Observation, SolveInfo of any nominal solve) for one tolerance.
+        """Traceable: (Observation, SolveInfo of the nominal solve, if any) for one tolerance.
 
         ``data`` holds the reference stage's times (and targets, for data_fit).
         """
@@ -63,9 +65,26 @@ class AbstractDesign(abc.ABC):
         """The parameter point at which the gradient is taken."""
         return np.asarray(p0)
 
-    def prepare(self, problem: Problem, p0, rtols) -> None:  # noqa: B027 (optional hook)
-        """On the host, before the cell's program is traced: fix any array size that
-        depends on the tolerances (it must be static in the one compiled program)."""
+    def observations(self, problem: Problem, p0, rtols, data: Observation) -> list:
+        """On the host, before a cell's program: [(Observation, SolveInfo)] per tolerance.
+
+        A design with a nominal solve runs it here, in a program of its own. That program
+        does not depend on the differentiation method, so the cells of all methods of one
+        (model, solver, design) share it through the trace and compilation caches, and a
+        cell's timed calls and step counts are the differentiated solve's alone.
+        """
+        if not self.nominal_solve:
+            return [self.observation(problem, p0, rtols[0], data)] * len(rtols)
+
+        def observe(p0, rtol, ts, targets, mask):
+            obs, info = self.observation(problem, p0, rtol, Observation(ts, targets, mask))
+            return (*obs, *info)
+
+        p0 = jnp.asarray(p0)
+        args = (p0, jnp.asarray(rtols[0]), *data)
+        compiled = problem.compile(observe, args, program="nominal_observation")[0]
+        out = [compiled(p0, jnp.asarray(rtol), *data) for rtol in rtols]
+        return [(Observation(*o[:3]), SolveInfo(*o[3:])) for o in out]
 
 
 DESIGNS: Registry[AbstractDesign] = Registry("design")
@@ -82,41 +101,37 @@ class NominalSteps(AbstractDesign):
     """Observe at the nominal solve's accepted steps.
 
     diffrax saves steps into a buffer of ``max_steps`` entries, padded with inf.
-    :meth:`prepare` counts the accepted steps at every tolerance of the cell first,
-    and the observation keeps only the first ``problem.n_saved_steps`` entries (the
-    largest count among the tolerances whose nominal solve succeeded). Without that,
-    every differentiated solve would carry ``max_steps`` observations, most of them
-    padding: measured 30x slower for finite differences on stg_liu1998 at rtol 1e-3.
-    A tolerance whose nominal solve failed is recorded as failed and not differentiated.
+    :meth:`observations` keeps only the first n entries at every tolerance, n being
+    the largest accepted-step count among the tolerances whose nominal solve
+    succeeded (shapes must agree: all tolerances run through one compiled program).
+    Without that, every differentiated solve would carry ``max_steps`` observations,
+    most of them padding: measured 30x slower for finite differences on stg_liu1998
+    at rtol 1e-3. A tolerance whose nominal solve failed is recorded as failed and
+    not differentiated.
     """
 
     slug = "nominal_steps"
     zero_gradient = True
-
-    def prepare(self, problem, p0, rtols):
-        def count(p0, rtol):
-            return tuple(solve_info(problem.solve(p0, rtol, diffrax.SaveAt(t1=True))))
-
-        p0 = jnp.asarray(p0)
-        compiled, _, _ = problem.compile(count, (p0, jnp.asarray(rtols[0])), program="count_steps")
-        infos = [compiled(p0, jnp.asarray(rt)) for rt in rtols]
-        ok = [int(n_steps) for result, n_steps, _ in infos if int(result) == 0]
-        problem.n_saved_steps = max(ok, default=1)
+    nominal_solve = True
 
     def observation(self, problem, p0, rtol, data):
         sol = problem.solve(p0, rtol, diffrax.SaveAt(steps=True))
-        n = problem.n_saved_steps or problem.max_steps
-        ts = sol.ts[:n]  # accepted steps first, then inf padding
-        mask = jnp.isfinite(ts)
-        ts = jnp.where(mask, ts, problem.t1)
-        targets = jnp.where(mask[:, None], sol.ys[:n, problem.observe], 0.0)
+        mask = jnp.isfinite(sol.ts)  # accepted steps first, then inf padding
+        ts = jnp.where(mask, sol.ts, problem.t1)
+        targets = jnp.where(mask[:, None], sol.ys[:, problem.observe], 0.0)
         obs = Observation(ts, jax.lax.stop_gradient(targets), mask.astype(ts.dtype))
         return obs, solve_info(sol)
+
+    def observations(self, problem, p0, rtols, data):
+        padded = super().observations(problem, p0, rtols, data)
+        n = max((int(info.n_steps) for _, info in padded if int(info.result) == 0), default=1)
+        return [(Observation(*(np.asarray(x)[:n] for x in obs)), info) for obs, info in padded]
 
 
 class Uniform(AbstractDesign):
     slug = "uniform"
     zero_gradient = True
+    nominal_solve = True
 
     def observation(self, problem, p0, rtol, data):
         return _nominal_at(problem, p0, rtol, data.ts, clip=False)
@@ -126,6 +141,7 @@ class UniformClipped(AbstractDesign):
     slug = "uniform_clipped"
     zero_gradient = True
     clip = True
+    nominal_solve = True
 
     def observation(self, problem, p0, rtol, data):
         return _nominal_at(problem, p0, rtol, data.ts, clip=True)

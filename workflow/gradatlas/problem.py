@@ -81,8 +81,6 @@ class Problem:
         self.quadrature = design.quadrature
         self.clip = design.clip or force_clip
         self.n_states = model.n_states + (1 if self.quadrature else 0)
-        #: observations kept from a saved-steps solve; set by ``design.prepare`` (None: max_steps)
-        self.n_saved_steps: int | None = None
 
     def describe(self) -> dict:
         """What a traced program of this problem depends on besides its arguments and the source."""
@@ -95,7 +93,6 @@ class Problem:
             "t0": self.t0,
             "t1": self.t1,
             "clip": self.clip,
-            "n_saved_steps": self.n_saved_steps,
         }
 
     def compile(self, fn, args: tuple, parts: tuple = (), **description):

@@ -1,10 +1,12 @@
 """Run one atlas cell: a (model, solver, design, method) at every tolerance of a list.
 
 All tolerances run through *one* compiled program (the tolerance is a traced
-array). Compile time is measured once per cell (trace or load from the trace
-cache, lower, compile; plus the design's preparation, e.g. the nominal_steps step
-count); run time per tolerance is the median of up to ``repeats`` calls after
-compilation, each ended by ``jax.block_until_ready``. A call that takes
+array). The design's observations (for nominal_steps and uniform: a nominal solve
+per tolerance, in a program shared by all methods) are computed first, outside
+that program; their time is ``prepare_time``. Compile time is measured once per
+cell (trace or load from the trace cache, lower, compile); run time per tolerance
+is the median of up to ``repeats`` calls after compilation, each ended by
+``jax.block_until_ready``: the gradient's cost alone. A call that takes
 ``repeat_below`` seconds or longer is not repeated: its relative timing noise is
 already small, and repeating the slowest cells would triple the cost of the grid.
 Nothing numerical raises out of here: failures come back as a
@@ -54,6 +56,7 @@ class CellResult:
     run_times: np.ndarray  # (R, repeats), s
     compile_time: float  # s, trace + lower + compile, once for all tolerances
     trace_time: float  # s, the trace + lower part of compile_time
+    prepare_time: float  # s, the design's observations (nominal solves and their compile)
     reference_error: float
     scale: float
 
@@ -61,17 +64,8 @@ class CellResult:
 def build_program(problem: Problem, method, max_traces: int | None = None):
     """The whole value-and-gradient computation of one cell, under one ``filter_jit``."""
 
-    def program(p, p0, rtol, data: Observation):
-        obs, nominal = problem.design.observation(problem, p0, rtol, data)
-
-        def differentiate(_):
-            out = method.value_and_grad(problem, p, rtol, obs)
-            return MethodOutput(out.loss, out.grad, nominal.merge(out.info))
-
-        def skip(_):  # the design's nominal solve failed: the cell fails, nothing to differentiate
-            return MethodOutput(jnp.asarray(jnp.nan, p.dtype), jnp.full_like(p, jnp.nan), nominal)
-
-        return jax.lax.cond(nominal.result == 0, differentiate, skip, None)
+    def program(p, rtol, obs: Observation) -> MethodOutput:
+        return method.value_and_grad(problem, p, rtol, obs)
 
     if max_traces is not None:
         program = eqx.debug.assert_max_traces(program, max_traces=max_traces)
@@ -109,15 +103,7 @@ def run_cell(
     p0 = m.p0
 
     runner = _run_traced if meth.traced else _run_host
-    t_start = time.perf_counter()
-    try:
-        d.prepare(problem, p0, rtols)
-    except Exception as e:  # a failed preparation is a failed cell, not a dead sweep
-        r = _Runs(n_r, len(p), repeats).all(Status.FAILED, f"{type(e).__name__}: {_first_line(e)}")
-    else:
-        prepare_time = time.perf_counter() - t_start
-        r = runner(problem, meth, rtols, p, p0, data, _Timer(repeats, repeat_below), max_traces)
-        r.compile_time += prepare_time
+    r = runner(problem, meth, rtols, p, p0, data, _Timer(repeats, repeat_below), max_traces)
 
     ref_ok = reference.status == Status.OK
     ref_error = reference.error if ref_ok else np.inf
@@ -148,6 +134,7 @@ def run_cell(
         run_times=r.run_times,
         compile_time=float(r.compile_time),
         trace_time=float(r.trace_time),
+        prepare_time=float(r.prepare_time),
         reference_error=float(reference.error),
         scale=float(reference.scale),
     )
@@ -184,6 +171,26 @@ class _Runs:
         self.message = [""] * n_r
         self.compile_time = np.nan
         self.trace_time = np.nan
+        self.prepare_time = np.nan
+
+    def observations(self, problem, p0, rtols, data) -> list | None:
+        """The design's observations per tolerance (timed); None, with the cell failed, if that fails."""
+        t_start = time.perf_counter()
+        try:
+            out = problem.design.observations(problem, p0, rtols, data)
+        except Exception as e:  # a failed preparation is a failed cell, not a dead sweep
+            self.all(Status.FAILED, f"{type(e).__name__}: {_first_line(e)}")
+            return None
+        self.prepare_time = time.perf_counter() - t_start
+        return out
+
+    def nominal_failed(self, i: int, nominal: SolveInfo) -> bool:
+        """Record tolerance i as failed if the design's nominal solve failed there."""
+        if int(nominal.result) == 0:
+            return False
+        status, message = status_from_result(int(nominal.result), True)
+        self.status[i], self.message[i] = status.value, f"nominal solve: {message}"
+        return True
 
     def all(self, status: Status, message: str) -> _Runs:
         self.status = [status.value] * len(self.status)
@@ -194,13 +201,16 @@ class _Runs:
 def _run_traced(problem, meth, rtols, p, p0, data, timer, max_traces) -> _Runs:
     """One compiled JAX program for all tolerances; timed per tolerance after compilation."""
     r = _Runs(len(rtols), len(p), timer.repeats)
+    observations = r.observations(problem, p0, rtols, data)
+    if observations is None:
+        return r
     program = build_program(problem, meth, max_traces)
 
-    def flat(p, p0, rtol, ts, targets, mask):  # arrays in, arrays out: what jax.export stores
-        out = program(p, p0, rtol, Observation(ts, targets, mask))
+    def flat(p, rtol, ts, targets, mask):  # arrays in, arrays out: what jax.export stores
+        out = program(p, rtol, Observation(ts, targets, mask))
         return out.loss, out.grad, out.info.result, out.info.n_steps, out.info.n_rejected
 
-    args = (p, p0, jnp.asarray(rtols[0]), *data)
+    args = (p, jnp.asarray(rtols[0]), *observations[0][0])
     try:
         compiled, r.trace_time, r.compile_time = problem.compile(flat, args, (meth,), method=meth.slug)
     except NotImplementedError as e:  # includes UnsupportedCombination
@@ -212,7 +222,10 @@ def _run_traced(problem, meth, rtols, p, p0, data, timer, max_traces) -> _Runs:
         return jax.block_until_ready(compiled(*args))
 
     for i, rtol in enumerate(rtols):
-        call_args = (p, p0, jnp.asarray(rtol), *data)
+        obs, nominal = observations[i]
+        if r.nominal_failed(i, nominal):  # nothing to differentiate
+            continue
+        call_args = (p, jnp.asarray(rtol), *obs)
         try:
             out = timer.time(r.run_times[i], call, *call_args)
             out = MethodOutput(out[0], out[1], SolveInfo(*out[2:]))
@@ -239,20 +252,20 @@ def _run_host(problem, meth, rtols, p, p0, data, timer, max_traces) -> _Runs:
     design = problem.design
     step_times = None
     if design.slug == "nominal_steps":
-        # the observation times are the accepted steps of the cell solver's nominal solve (JAX)
-        def observe(p0, rtol, *data):
-            obs = design.observation(problem, p0, rtol, Observation(*data))[0]
-            return obs.ts, obs.mask
-
-        args = (p0, jnp.asarray(rtols[0]), *data)
-        step_times = problem.compile(observe, args, program="step_times")[0]
+        # the observation times are the accepted steps of the cell solver's nominal solve (JAX);
+        # other designs' targets come from CVODES's own nominal solve, below
+        step_times = r.observations(problem, p0, rtols, data)
+        if step_times is None:
+            return r
     p_np, p0_np = np.asarray(p), np.asarray(p0)
     build_times = []
     for i, rtol in enumerate(rtols):
         try:
             if step_times is not None:
-                ts, mask = step_times(p0, jnp.asarray(rtol), *data)
-                ts = np.asarray(ts)[np.asarray(mask) > 0]
+                obs, nominal = step_times[i]
+                if r.nominal_failed(i, nominal):
+                    continue
+                ts = np.asarray(obs.ts)[np.asarray(obs.mask) > 0]
             elif design.observes_trajectory:
                 ts = np.asarray(data.ts)
             else:

@@ -28,6 +28,6 @@ rule aggregate_atlas:
     params:
         config=get_atlas_config,
     shell:
-        "EQX_ON_ERROR=nan python -m gradatlas aggregate --config {params.config} --sweeps results/sweeps"
+        "EQX_ON_ERROR=nan python -m gradatlas_launch aggregate --config {params.config} --sweeps results/sweeps"
         " --checks results/reference_checks --out-check {output.check}"
         " --out-nc {output.nc} --out-csv {output.csv} > {log} 2>&1"

@@ -25,9 +25,11 @@ except (ConfigError, ValueError, FileNotFoundError) as e:
     raise WorkflowError(f"invalid config: {e}")
 
 JOBS = jobs(config)
-# Rules run `EQX_ON_ERROR=nan python -m gradatlas ...`: equinox reads the
+# Rules run `EQX_ON_ERROR=nan python -m gradatlas_launch ...`: equinox reads the
 # variable at import, and it lets the JAX compilation cache store diffrax
-# programs (see gradatlas.runtime).
+# programs (see gradatlas.runtime). gradatlas_launch runs `python -m gradatlas ...`
+# forked from a warm process that has done the imports once (see its docstring;
+# GRADATLAS_FORKSERVER=0 turns that off).
 
 
 wildcard_constraints:

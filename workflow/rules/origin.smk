@@ -16,7 +16,7 @@ rule run_origin_case:
     params:
         settings=get_origin_settings,
     shell:
-        "EQX_ON_ERROR=nan python -m gradatlas origin-table --model {wildcards.stg_model}"
+        "EQX_ON_ERROR=nan python -m gradatlas_launch origin-table --model {wildcards.stg_model}"
         " --settings {params.settings} --out {output} > {log} 2>&1"
 
 
@@ -36,7 +36,7 @@ rule run_chaos_experiment:
     params:
         settings=get_chaos_settings,
     shell:
-        "EQX_ON_ERROR=nan python -m gradatlas chaos --settings {params.settings}"
+        "EQX_ON_ERROR=nan python -m gradatlas_launch chaos --settings {params.settings}"
         " --out {output} > {log} 2>&1"
 
 
@@ -75,7 +75,7 @@ rule tabulate_origin_case:
         mem_mb=1000,
         runtime=10,
     shell:
-        "EQX_ON_ERROR=nan python -m gradatlas origin-report --tables {input.tables}"
+        "EQX_ON_ERROR=nan python -m gradatlas_launch origin-report --tables {input.tables}"
         " --chaos {input.chaos} --table-out {output.table} --outdir results/origin_case > {log} 2>&1"
 
 

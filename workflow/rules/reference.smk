@@ -14,7 +14,7 @@ rule compute_reference:
     params:
         settings=get_reference_settings,
     shell:
-        "EQX_ON_ERROR=nan python -m gradatlas reference --model {wildcards.model} --design {wildcards.design}"
+        "EQX_ON_ERROR=nan python -m gradatlas_launch reference --model {wildcards.model} --design {wildcards.design}"
         " --settings {params.settings} --out {output} > {log} 2>&1"
 
 
@@ -36,5 +36,5 @@ rule check_reference:
         mem_mb=1000,
         runtime=15,
     shell:
-        "EQX_ON_ERROR=nan python -m gradatlas check-reference --reference {input}"
+        "EQX_ON_ERROR=nan python -m gradatlas_launch check-reference --reference {input}"
         " --out {output} > {log} 2>&1"

@@ -29,7 +29,7 @@ rule plot_figure:
         mem_mb=1500,
         runtime=10,
     shell:
-        "EQX_ON_ERROR=nan python -m gradatlas plot --figure {wildcards.figure}"
+        "EQX_ON_ERROR=nan python -m gradatlas_launch plot --figure {wildcards.figure}"
         " --atlas {input} --outdir results/figures > {log} 2>&1"
 
 
@@ -54,7 +54,7 @@ rule write_summary:
     params:
         default_rtol=config["report"]["default_rtol"],
     shell:
-        "EQX_ON_ERROR=nan python -m gradatlas summarize --atlas {input}"
+        "EQX_ON_ERROR=nan python -m gradatlas_launch summarize --atlas {input}"
         " --default-rtol {params.default_rtol} --out {output} > {log} 2>&1"
 
 

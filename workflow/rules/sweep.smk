@@ -20,6 +20,6 @@ rule run_sweep:
     params:
         settings=get_sweep_settings,
     shell:
-        "EQX_ON_ERROR=nan python -m gradatlas sweep --model {wildcards.model} --design {wildcards.design}"
+        "EQX_ON_ERROR=nan python -m gradatlas_launch sweep --model {wildcards.model} --design {wildcards.design}"
         " --solver {wildcards.solver} --method {wildcards.method} --reference {input}"
         " --settings {params.settings} --out {output} > {log} 2>&1"

@@ -1,0 +1,201 @@
+"""Start ``gradatlas`` commands without paying for the imports: fork them from a warm process.
+
+``python -m gradatlas_launch ARGS`` runs exactly ``python -m gradatlas ARGS``. A fresh
+process spends ~1.5 s starting Python and importing jax, diffrax, xarray and gradatlas;
+over the ~540 jobs of the paper grid that is a fifth of all CPU time. So the launcher
+hands the command to a *fork server*, a process that has done those imports once, and
+the server forks one worker per command. The worker is still a process of its own (one
+job, one process, one XLA thread): it takes the launcher's environment, working
+directory, umask and stdin/stdout/stderr (passed over the socket), then runs
+``gradatlas.cli.main``. XLA's backend starts in the worker, never in the server.
+
+The launcher imports only the standard library. It falls back to exec-ing
+``python -m gradatlas ARGS`` (the same command, started the slow way) whenever the
+server cannot be used: ``GRADATLAS_FORKSERVER=0``, no ``fork`` or Unix sequenced-packet
+sockets (non-Linux), a server that does not come up, or a server whose gradatlas
+source files changed since it imported them.
+
+One server per (Python executable, working directory, environment read at import
+time: ``EQX_*``, ``JAX_*``, ``XLA_*``, ``PYTHON*``, ``GRADATLAS_*``, and a batch job's
+id ``SLURM_JOB_ID``/``PBS_JOBID``/``LSB_JOBID``), so a server never serves a job
+whose settings it did not import under, and on a cluster each batch job has its own,
+inside that job's limits. It listens on a Unix socket in a private (0700) folder and
+exits after ``IDLE_S`` seconds without work.
+
+Signals: the launcher forwards SIGINT, SIGTERM and SIGHUP to its worker and exits
+with the worker's status (128 + N after signal N). A worker whose launcher is gone
+(killed) sees the socket close and exits at once.
+
+Accounting: the worker is the server's child, not the launcher's. Snakemake's
+``benchmark:`` files therefore measure a job's wall time correctly but not its CPU
+time or memory; the worker writes its own to the job's log as its last line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import socket
+import sys
+
+IDLE_S = 30.0
+#: imported by the server before it forks: everything the pipeline's commands need
+PRELOAD = ("gradatlas", "gradatlas.cli", "gradatlas.io", "gradatlas.casadi_backend")
+_KEY_PREFIXES = ("EQX_", "JAX_", "XLA_", "PYTHON", "GRADATLAS_")
+_KEY_NAMES = ("SLURM_JOB_ID", "PBS_JOBID", "LSB_JOBID")
+_MAX_MESSAGE = 1 << 20
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["--serve"] and len(argv) == 2:
+        from ._server import serve
+
+        serve(argv[1])
+        return
+    code = run_via_server(argv)
+    if code is None:
+        exec_direct(argv)
+    sys.exit(code)
+
+
+def exec_direct(argv: list[str]) -> None:
+    """Replace this process with ``python -m gradatlas ARGV``."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, [sys.executable, "-m", "gradatlas", *argv])
+
+
+def enabled() -> bool:
+    if os.environ.get("GRADATLAS_FORKSERVER", "1").strip().lower() in ("0", "no", "off", "false"):
+        return False
+    return (
+        hasattr(os, "fork")
+        and hasattr(socket, "AF_UNIX")
+        and hasattr(socket, "SOCK_SEQPACKET")
+        and hasattr(socket, "send_fds")
+    )
+
+
+def server_key(environ=None, cwd: str | None = None) -> str:
+    environ = os.environ if environ is None else environ
+    env = {k: v for k, v in environ.items() if k.startswith(_KEY_PREFIXES) or k in _KEY_NAMES}
+    env.pop("GRADATLAS_FORKSERVER", None)
+    what = [sys.executable, sys.version, cwd or os.getcwd(), sorted(env.items())]
+    return hashlib.sha256(json.dumps(what).encode()).hexdigest()[:24]
+
+
+def socket_path(key: str | None = None) -> str | None:
+    """The server's socket, in a folder only this user can enter; None if that folder is
+    not private or the path is too long for a Unix socket (107 bytes on Linux)."""
+    import tempfile
+
+    base = os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir()
+    folder = os.path.join(base, f"gradatlas-{os.getuid()}")
+    path = os.path.join(folder, f"{key or server_key()}.sock")
+    if len(os.fsencode(path)) > 92:  # the server first binds it with a suffix ".PID.tmp"
+        return None
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    st = os.stat(folder)
+    if st.st_uid != os.getuid() or st.st_mode & 0o077:
+        return None
+    return path
+
+
+def run_via_server(argv: list[str]) -> int | None:
+    """Run the command in a forked worker; its exit code, or None where the server cannot be used."""
+    if not enabled():
+        return None
+    try:
+        path = socket_path()
+        sock = path and (_connect(path) or _start_server(path))
+    except OSError:
+        return None
+    if not sock:
+        return None
+    with sock:
+        return _run(sock, argv)
+
+
+def _connect(path: str) -> socket.socket | None:
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        sock.connect(path)
+    except (FileNotFoundError, ConnectionRefusedError):
+        sock.close()
+        return None
+    return sock
+
+
+def _start_server(path: str) -> socket.socket | None:
+    """Start a server (one at a time: under a lock) and connect to it."""
+    import fcntl
+    import subprocess
+    import time
+
+    with open(path + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        sock = _connect(path)  # another launcher may have started one meanwhile
+        if sock:
+            return sock
+        try:
+            os.unlink(path)  # a dead server's socket
+        except FileNotFoundError:
+            pass
+        with open(path[: -len(".sock")] + ".log", "ab") as log:
+            server = subprocess.Popen(
+                [sys.executable, "-m", "gradatlas_launch", "--serve", path],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+            )  # fmt: skip
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and server.poll() is None:
+            sock = _connect(path)
+            if sock:
+                return sock
+            time.sleep(0.01)
+        return None
+
+
+def _std_fds() -> list[int]:
+    fds = []
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+            fds.append(fd)
+        except OSError:  # closed: the worker gets /dev/null there
+            fds.append(os.open(os.devnull, os.O_RDWR))
+    return fds
+
+
+def _run(sock: socket.socket, argv: list[str]) -> int | None:
+    umask = os.umask(0)
+    os.umask(umask)
+    request = {"argv": argv, "env": dict(os.environ), "cwd": os.getcwd(), "umask": umask}
+    try:
+        socket.send_fds(sock, [json.dumps(request).encode()], _std_fds())
+        reply = json.loads(sock.recv(_MAX_MESSAGE) or b'{"fallback": "server closed"}')
+    except (OSError, ValueError):
+        return None  # the server went away before it forked: run the command directly
+    if "pid" not in reply:
+        return None
+    pid = reply["pid"]
+
+    def forward(signum, frame):
+        try:
+            os.kill(pid, signum)
+        except ProcessLookupError:
+            pass
+
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, forward)
+    try:
+        message = sock.recv(_MAX_MESSAGE)
+    except OSError:
+        message = b""
+    if not message:
+        print("gradatlas_launch: the fork server stopped before the command finished", file=sys.stderr)
+        return 1
+    code = os.waitstatus_to_exitcode(json.loads(message)["status"])
+    return code if code >= 0 else 128 - code
