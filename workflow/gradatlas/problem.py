@@ -36,14 +36,6 @@ class SolveInfo(NamedTuple):
     n_steps: jax.Array
     n_rejected: jax.Array
 
-    def merge(self, other: SolveInfo) -> SolveInfo:
-        """The first failure wins; steps add up."""
-        return SolveInfo(
-            jnp.where(self.result != 0, self.result, other.result),
-            self.n_steps + other.n_steps,
-            self.n_rejected + other.n_rejected,
-        )
-
 
 def solve_info(sol: diffrax.Solution) -> SolveInfo:
     return SolveInfo(

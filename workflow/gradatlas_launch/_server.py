@@ -64,6 +64,12 @@ def serve(path: str) -> None:
         if not accepting:
             _unlink_if_ours(path, inode)
     listener.close()
+    if not os.path.exists(path):  # no newer server took the name: tidy its lock and log away
+        for leftover in (path + ".lock", path[: -len(".sock")] + ".log"):
+            try:
+                os.unlink(leftover)
+            except FileNotFoundError:
+                pass
 
 
 def source_stamp() -> list:
@@ -162,6 +168,7 @@ def _worker(conn: socket.socket, fds: list[int], request: dict) -> int:
     os.environ.clear()
     os.environ.update(request["env"])
     os.umask(request["umask"])
+    _name_process(f"gradatlas {request['argv'][0] if request['argv'] else ''}")
     _reopen_std_streams()
     threading.Thread(target=_exit_when_launcher_dies, args=(conn,), daemon=True).start()
 
@@ -193,6 +200,15 @@ def _worker(conn: socket.socket, fds: list[int], request: dict) -> int:
     for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
         stream.flush()
     return code
+
+
+def _name_process(name: str) -> None:
+    """What top and ps -o comm show (Linux; the command line stays the server's)."""
+    try:
+        with open("/proc/self/comm", "w") as f:
+            f.write(name[:15])
+    except OSError:
+        pass
 
 
 def _reopen_std_streams() -> None:
