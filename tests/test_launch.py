@@ -18,6 +18,8 @@ import gradatlas_launch
 from gradatlas import io
 from gradatlas_launch import _server
 
+from conftest import ROOT
+
 pytestmark = pytest.mark.skipif(not gradatlas_launch.enabled(), reason="needs fork and Unix sockets")
 
 SETTINGS = json.dumps({"rtols": [1e-3, 1e-6], "repeats": 1})
@@ -126,6 +128,26 @@ def test_a_killed_launcher_takes_its_worker_with_it(env, reference_file, tmp_pat
         time.sleep(0.05)
     assert not os.path.exists(f"/proc/{workers[0]}"), "the worker outlived its launcher"
     assert not (tmp_path / "out.nc").exists()
+
+
+def test_an_edited_package_gets_a_fresh_server(env, tmp_path):
+    """After an edit of gradatlas, the running server no longer serves: that command runs
+    directly, the server exits, and the next launcher starts a server on the new code."""
+    source = tmp_path / "src"
+    shutil.copytree(ROOT / "workflow", source, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    env = {**env, "PYTHONPATH": str(source)}
+    assert "forked worker" in launch(["--help"], env, tmp_path).stderr
+    (first,) = server_pids(env)
+    edited = source / "gradatlas" / "status.py"
+    edited.write_text(edited.read_text() + "\n# edited\n")
+    proc = launch(["--help"], env, tmp_path)
+    assert proc.returncode == 0 and "usage: gradatlas" in proc.stdout and "forked" not in proc.stderr
+    deadline = time.time() + 10
+    while os.path.exists(f"/proc/{first}") and time.time() < deadline:
+        time.sleep(0.05)
+    assert not os.path.exists(f"/proc/{first}"), "the stale server kept running"
+    assert "forked worker" in launch(["--help"], env, tmp_path).stderr
+    assert server_pids(env) and first not in server_pids(env)
 
 
 def test_server_key_follows_import_time_settings(tmp_path):

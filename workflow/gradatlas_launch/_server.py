@@ -39,9 +39,9 @@ def serve(path: str) -> None:
     signal.set_wakeup_fd(wake_w)
 
     children: dict[int, socket.socket] = {}
-    accepting, idle_since = True, time.monotonic()
-    while accepting or children:
-        ready = select.select([wake_r] + ([listener] if accepting else []), [], [], 1.0)[0]
+    idle_since = time.monotonic()
+    while listener is not None or children:
+        ready = select.select([wake_r] + ([listener] if listener else []), [], [], 1.0)[0]
         if wake_r in ready:
             os.read(wake_r, 4096)
         for pid, status in _reap(children):
@@ -52,18 +52,20 @@ def serve(path: str) -> None:
                 pass
             conn.close()
             idle_since = time.monotonic()
-        if accepting and listener in ready:
+        if listener is None:
+            continue
+        stop = not children and time.monotonic() - idle_since > IDLE_S
+        if listener in ready:
             conn = listener.accept()[0]
             if source_stamp() != stamp:  # gradatlas was edited: the next launcher starts a fresh server
                 _reply_fallback(conn, "stale")
-                accepting = False
+                stop = True
             else:
                 _fork_worker(conn, listener, (wake_r, wake_w), children)
-        if accepting and not children and time.monotonic() - idle_since > IDLE_S:
-            accepting = False
-        if not accepting:
+        if stop:  # launchers waiting in the backlog see the socket close, and run directly
             _unlink_if_ours(path, inode)
-    listener.close()
+            listener.close()
+            listener = None
     if not os.path.exists(path):  # no newer server took the name: tidy its lock and log away
         for leftover in (path + ".lock", path[: -len(".sock")] + ".log"):
             try:

@@ -14,7 +14,9 @@ rule run_sweep:
     threads: 1
     resources:
         # measured over the full paper grid (436 cells): max RSS 839 MB; median
-        # 6 s, 90th percentile 15 s, longest 64 s per cell
+        # 6 s, 90th percentile 15 s, longest 64 s per cell. (Benchmark files
+        # measured the whole job then; with the fork server, the worker's CPU and
+        # peak memory are the last line of the job's log.)
         mem_mb=1000,
         runtime=15,
     params:
