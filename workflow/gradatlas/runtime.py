@@ -10,7 +10,7 @@
   programs (equinox's host callbacks otherwise make them uncacheable). Failures
   then come back as NaN, and the cell runner always reads ``sol.result``.
   equinox reads this variable when it is imported, so the rules set it in the
-  job's environment (``EQX_ON_ERROR=nan python -m gradatlas ...``); without it
+  job's environment (``EQX_ON_ERROR=nan python -m gradatlas_launch ...``); without it
   the cache is left off;
 * the persistent compilation cache in ``$GRADATLAS_JAX_CACHE`` (default
   ``.cache/jax`` under the working directory; empty string disables it), and

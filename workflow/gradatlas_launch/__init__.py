@@ -33,6 +33,7 @@ time or memory; the worker writes its own to the job's log as its last line.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -140,11 +141,8 @@ def _start_server(path: str) -> socket.socket | None:
         sock = _connect(path)  # another launcher may have started one meanwhile
         if sock:
             return sock
-        try:
-            os.unlink(path)  # a dead server's socket
-        except FileNotFoundError:
-            pass
-        with open(path[: -len(".sock")] + ".log", "ab") as log:
+        remove(path)  # a dead server's socket
+        with open(log_path(path), "ab") as log:
             server = subprocess.Popen(
                 [sys.executable, "-m", "gradatlas_launch", "--serve", path],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
@@ -156,6 +154,17 @@ def _start_server(path: str) -> socket.socket | None:
                 return sock
             time.sleep(0.01)
         return None
+
+
+def log_path(sock: str) -> str:
+    """The server's log, beside its socket ``sock``."""
+    return sock[: -len(".sock")] + ".log"
+
+
+def remove(path: str) -> None:
+    """Delete a file if it is there."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
 
 
 def _std_fds() -> list[int]:

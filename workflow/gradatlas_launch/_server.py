@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import importlib
 import io
 import json
@@ -16,7 +17,7 @@ import threading
 import time
 import traceback
 
-from . import _MAX_MESSAGE, IDLE_S, PRELOAD
+from . import _MAX_MESSAGE, IDLE_S, PRELOAD, log_path, remove
 
 
 def serve(path: str) -> None:
@@ -67,11 +68,8 @@ def serve(path: str) -> None:
             listener.close()
             listener = None
     if not os.path.exists(path):  # no newer server took the name: tidy its lock and log away
-        for leftover in (path + ".lock", path[: -len(".sock")] + ".log"):
-            try:
-                os.unlink(leftover)
-            except FileNotFoundError:
-                pass
+        remove(path + ".lock")
+        remove(log_path(path))
 
 
 def source_stamp() -> list:
@@ -120,11 +118,9 @@ def _reap(children):
 
 
 def _unlink_if_ours(path: str, inode: int) -> None:
-    try:
+    with contextlib.suppress(FileNotFoundError):
         if os.stat(path).st_ino == inode:
-            os.unlink(path)
-    except FileNotFoundError:
-        pass
+            remove(path)
 
 
 def _fork_worker(conn, listener, wake, children) -> None:
