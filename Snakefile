@@ -5,20 +5,14 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
-# The paper grid is the default. A config given with --configfile replaces it
-# (instead of being merged into it, which would leak paper-grid keys such as
-# solvers_by_model into a smaller grid); --config then overrides single keys.
-if not workflow.overwrite_configfiles:
-
-    configfile: "config/config.yaml"
-
-
+# Config: config/config.yaml (the paper grid) unless --configfile names another, which
+# replaces it; --config then overrides single keys. common.smk loads and validates it.
 include: "workflow/rules/common.smk"
 include: "workflow/rules/reference.smk"
 include: "workflow/rules/sweep.smk"
 include: "workflow/rules/aggregate.smk"
-include: "workflow/rules/report.smk"
 include: "workflow/rules/origin.smk"
+include: "workflow/rules/report.smk"
 
 
 report: "workflow/report/workflow.rst"
@@ -39,6 +33,6 @@ localrules:
 rule all:
     default_target: True
     input:
-        "results/atlas.nc",
-        "results/atlas.csv",
+        paths.ATLAS,
+        paths.ATLAS_CSV,
         rules.atlas_figures.input,

@@ -3,7 +3,8 @@
     python3 benchmarks/engine.py [--models lotka_volterra hodgkin_huxley robertson]
 
 One cell per (model, method), design data_fit, tolerances 1e-3 ... 1e-12,
-one timed call per tolerance. References are computed first and not timed.
+one timed call per tolerance (after the cell runner's warm-up calls). Settings are
+the schema's defaults. References are computed first and not timed.
 Target (issue 2): for a non-stiff model, compile plus the whole sweep <= 5 s per cell.
 """
 
@@ -14,6 +15,7 @@ import warnings
 import numpy as np
 
 import gradatlas as ga
+from gradatlas import settings
 from gradatlas.runtime import configure_process
 
 SOLVER = {"lotka_volterra": "tsit5", "hodgkin_huxley": "tsit5", "robertson": "kvaerno5"}
@@ -41,14 +43,18 @@ def main():
     print(
         f"{'model':16s} {'solver':9s} {'method':20s} {'trace':>7s} {'compile':>8s} {'sweep':>7s} {'total':>7s}  statuses"
     )
-    cells = {}
+    cells, errors = {}, {}
+    thresholds = settings.thresholds(settings.schema_defaults())
     for model in args.models:
         solver = SOLVER.get(model, "tsit5")
-        ref = ga.compute_reference(model, args.design)
+        ref = ga.compute_reference(settings.for_reference(model, args.design))
         for method in args.methods or ga.METHODS.slugs():
             t0 = time.perf_counter()
-            cell = ga.run_cell(model, solver, args.design, method, rtols, ref, repeats=args.repeats)
+            cell = ga.run_cell(
+                settings.for_cell(model, solver, args.design, method, rtols, repeats=args.repeats), ref
+            )
             cells[model, method] = cell
+            errors[model, method] = ga.score_cell(cell.grad, cell.status, ref, thresholds).error
             total = time.perf_counter() - t0
             sweep = float(np.nansum(cell.run_time))
             statuses = ",".join(sorted(set(cell.status)))
@@ -72,7 +78,9 @@ def main():
                     for (mm, meth), c in cells.items()
                     if mm == model and meth.startswith("cvodes") == is_cv
                     for i in range(len(c.rtols))
-                    if np.isfinite(c.error[i]) and c.error[i] <= target and np.isfinite(c.run_time[i])
+                    if np.isfinite(errors[mm, meth][i])
+                    and errors[mm, meth][i] <= target
+                    and np.isfinite(c.run_time[i])
                 ]
                 best[side] = min(cands) if cands else (np.nan, "none", np.nan)
             (tj, mj, rj), (tc, mc, rc) = best["jax"], best["cvodes"]

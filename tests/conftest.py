@@ -40,39 +40,41 @@ def random_states(model, n, seed=0):
 
 @pytest.fixture(scope="session")
 def lv_reference():
-    return ga.compute_reference("lotka_volterra", "data_fit", rtol=1e-11, check_rtol=1e-9)
+    from helpers import reference
+
+    return reference("lotka_volterra", "data_fit", rtol=1e-11, check_rtol=1e-9)
 
 
 ROOT = Path(__file__).resolve().parents[1]
-
-TINY = {
-    "models": ["linear_decay", "stg_liu1998"],
-    "solvers": ["tsit5"],
-    "designs": ["nominal_steps"],
-    "methods": ["forward_jvp", "forward_sensitivity"],
-    "rtols": [1.0e-3, 1.0e-5],
-    "observe": {"stg_liu1998": "V"},
-    "exclude": [{"model": "linear_decay", "method": "forward_sensitivity", "reason": "test exclusion"}],
-    "n_obs": 10,
-    "max_steps": 20000,
-    "repeats": 1,
-    "reference": {"rtol": 1.0e-9, "check_rtol": 1.0e-7},
-}
+QUICK = "config/quick.yaml"
+#: what a fresh copy of the workflow needs (what a user's clone holds)
+COPIED = ("Snakefile", "workflow", "config", "envs", "examples")
 
 
-def make_workdir(path: Path, config: dict) -> Path:
+def make_workdir(path: Path, config: dict | None = None) -> Path:
+    """A fresh copy of the workflow in ``path``; ``config`` (if given) is written to test.yaml."""
     path.mkdir(parents=True, exist_ok=True)
-    shutil.copy(ROOT / "Snakefile", path / "Snakefile")
-    shutil.copytree(ROOT / "workflow", path / "workflow", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(ROOT / "config", path / "config")
-    shutil.copytree(ROOT / "envs", path / "envs")
-    (path / "tiny.yaml").write_text(yaml.safe_dump(config))
+    for name in COPIED:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, path / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+        elif src.exists():
+            shutil.copy(src, path / name)
+    if config is not None:
+        (path / "test.yaml").write_text(yaml.safe_dump(config))
     return path
 
 
-def snakemake(workdir: Path, *args, check=True, **kwargs):
+def quick_config(**changes) -> dict:
+    """config/quick.yaml with some keys replaced."""
+    return {**yaml.safe_load((ROOT / QUICK).read_text()), **changes}
+
+
+def snakemake(workdir: Path, *args, check=True, configfile=QUICK, cores=2, **kwargs):
     env = {**os.environ, "GRADATLAS_JAX_CACHE": str(ROOT / ".cache" / "jax-tests")}
-    cmd = [sys.executable, "-m", "snakemake", "--cores", "2", *args, "--configfile", "tiny.yaml"]
+    cmd = [sys.executable, "-m", "snakemake", "--cores", str(cores), *args]
+    if configfile:
+        cmd += ["--configfile", configfile]
     proc = subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=900, **kwargs)
     if check and proc.returncode != 0:
         raise AssertionError(
@@ -81,9 +83,23 @@ def snakemake(workdir: Path, *args, check=True, **kwargs):
     return proc
 
 
+def planned_jobs(proc) -> dict[str, int]:
+    """The job counts of a dry run's "Job stats" table."""
+    text = proc.stdout + proc.stderr
+    if "Nothing to be done" in text:
+        return {}
+    table = text.split("Job stats:", 1)[1].split("\n\n", 1)[0]
+    counts = {}
+    for line in table.splitlines()[3:]:
+        parts = line.split()
+        if len(parts) == 2 and parts[1].isdigit() and parts[0] != "total":
+            counts[parts[0]] = int(parts[1])
+    return counts
+
+
 @pytest.fixture(scope="session")
 def pipeline_run(tmp_path_factory):
-    """One complete run of the real pipeline (snakemake itself) on the tiny grid."""
-    work = make_workdir(tmp_path_factory.mktemp("run_a"), TINY)
-    snakemake(work, "atlas_figures")
+    """The README's quick-grid command, as written, in a fresh copy of the workflow."""
+    work = make_workdir(tmp_path_factory.mktemp("quick"))
+    snakemake(work)
     return work

@@ -1,6 +1,5 @@
 """gradatlas_launch: commands forked from a warm server behave exactly like fresh processes."""
 
-import json
 import os
 import shutil
 import signal
@@ -12,8 +11,8 @@ import time
 import numpy as np
 import pytest
 import xarray as xr
+from helpers import reference, sweep_settings
 
-import gradatlas as ga
 import gradatlas_launch
 from gradatlas import io
 from gradatlas_launch import _server
@@ -22,8 +21,10 @@ from conftest import ROOT
 
 pytestmark = pytest.mark.skipif(not gradatlas_launch.enabled(), reason="needs fork and Unix sockets")
 
-SETTINGS = json.dumps({"rtols": [1e-3, 1e-6], "repeats": 1})
-TIMINGS = {"run_time", "run_times", "compile_time", "trace_time", "prepare_time"}
+SETTINGS = sweep_settings(
+    "linear_decay", "tsit5", "final_state", "forward_jvp", [1e-3, 1e-6], repeats=1
+).to_json()
+TIMINGS = {"run_time", "run_times", "compile_time", "trace_time", "prepare_time", "warmup_time"}
 
 
 @pytest.fixture
@@ -61,16 +62,14 @@ def server_pids(env):
 
 @pytest.fixture
 def reference_file(tmp_path):
-    ref = ga.compute_reference("linear_decay", "final_state", rtol=1e-10, check_rtol=1e-8)
+    ref = reference("linear_decay", "final_state", rtol=1e-10, check_rtol=1e-8)
     path = tmp_path / "reference.nc"
     io.write(io.reference_to_dataset(ref), path)
     return path
 
 
-def sweep_args(reference, out):
-    return ["sweep", "--model", "linear_decay", "--design", "final_state", "--solver", "tsit5",
-            "--method", "forward_jvp", "--reference", str(reference), "--settings", SETTINGS,
-            "--out", str(out)]  # fmt: skip
+def sweep_args(reference_path, out, settings=SETTINGS):
+    return ["sweep", "--reference", str(reference_path), "--settings", settings, "--out", str(out)]
 
 
 def test_forked_sweep_equals_a_fresh_process(env, reference_file, tmp_path):
@@ -95,7 +94,7 @@ def test_forked_sweep_equals_a_fresh_process(env, reference_file, tmp_path):
 
 
 def test_exit_status_and_output_pass_through(env, tmp_path):
-    proc = launch(["sweep", "--model", "linear_decay"], env, tmp_path)
+    proc = launch(["sweep", "--reference", "x.nc"], env, tmp_path)
     assert proc.returncode == 2  # argparse's usage error, as from `python -m gradatlas`
     assert "the following arguments are required" in proc.stderr
     proc = launch(["--help"], env, tmp_path)
@@ -107,9 +106,10 @@ def test_exit_status_and_output_pass_through(env, tmp_path):
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL])
 def test_a_killed_launcher_takes_its_worker_with_it(env, reference_file, tmp_path, signum):
     """SIGTERM is forwarded to the worker; after SIGKILL the worker sees the socket close."""
-    slow = sweep_args(reference_file, tmp_path / "out.nc")
-    slow[slow.index("--settings") + 1] = json.dumps({"rtols": [1e-3], "repeats": 1})
-    slow[slow.index("--method") + 1] = "finite_difference"
+    slow_settings = sweep_settings(
+        "linear_decay", "tsit5", "final_state", "finite_difference", [1e-3], repeats=1
+    )
+    slow = sweep_args(reference_file, tmp_path / "out.nc", slow_settings.to_json())
     warm = launch(["--help"], env, tmp_path)  # the server is up before the timed part
     assert warm.returncode == 0
     (server,) = server_pids(env)

@@ -1,4 +1,4 @@
-"""End-to-end: the real Snakemake pipeline on a tiny grid, its faults and its config checks."""
+"""End-to-end: the real Snakemake pipeline on the quick grid, its faults and its config checks."""
 
 import os
 import re
@@ -7,38 +7,57 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 import xarray as xr
+import yaml
 
-from conftest import ROOT, TINY, make_workdir, snakemake
+from conftest import QUICK, ROOT, make_workdir, planned_jobs, quick_config, snakemake
 
-TIMINGS = {"run_time", "compile_time", "trace_time"}
+TIMINGS = {"run_time", "compile_time", "trace_time", "warmup_time"}
+#: what differs between two runs of the same grid by design: timings, and the code's provenance
+NOT_COMPARED = TIMINGS | {"source_hash", "git_dirty"}
+#: the jobs a change of the scoring thresholds may rerun: the aggregation and what follows it
+AFTER_AGGREGATION = {"aggregate_atlas", "plot_figure", "write_summary", "all"}
 
 
 def assert_same_atlas(a: xr.Dataset, b: xr.Dataset):
     assert set(a.data_vars) == set(b.data_vars)
-    for v in set(a.data_vars) - TIMINGS:
+    for v in set(a.data_vars) - NOT_COMPARED:
         xr.testing.assert_equal(a[v], b[v])
+
+
+def copy_run(src: Path, dst: Path) -> Path:
+    """A copy of a finished run (with Snakemake's metadata, so reruns are judged as in place)."""
+    shutil.copytree(src, dst, symlinks=True)
+    return dst
 
 
 def test_atlas_contents(pipeline_run):
     atlas = xr.open_dataset(pipeline_run / "results" / "atlas.nc")
+    config = yaml.safe_load((ROOT / QUICK).read_text())
     assert atlas["error"].dims == ("model", "design", "solver", "method", "rtol")
-    for v in ("error", "status", "regime", "run_time", "compile_time", "n_steps", "n_rejected"):
+    for v in ("error", "status", "regime", "run_time", "compile_time", "n_steps", "n_rejected", "source_hash"):
         assert v in atlas
     for name, var in atlas.variables.items():
         assert "units" in var.attrs and "long_name" in var.attrs, name
     for key in ("version_gradatlas", "version_jax", "version_jaxlib", "version_diffrax",
-                "version_equinox", "git_commit", "config_hash", "machine", "history"):  # fmt: skip
+                "version_equinox", "git_commit", "git_dirty", "source_hash", "config_hash", "machine",
+                "history"):  # fmt: skip
         assert atlas.attrs.get(key), key
+    assert atlas.attrs["mixed_code"] == "no"
 
     # every configured cell exactly once, failures and exclusions included
-    table = __import__("pandas").read_csv(pipeline_run / "results" / "atlas.csv")
-    assert len(table) == 2 * 1 * 1 * 2 * 2
+    table = pd.read_csv(pipeline_run / "results" / "atlas.csv")
+    n_cells = np.prod([len(config[k]) for k in ("models", "designs", "solvers", "methods", "rtols")])
+    assert len(table) == n_cells
     assert not table.duplicated(["model", "design", "solver", "method", "rtol"]).any()
-    excluded = table[(table.model == "linear_decay") & (table.method == "forward_sensitivity")]
-    assert set(excluded.status) == {"excluded"} and set(excluded.message) == {"test exclusion"}
+    excluded = table[(table.model == "lotka_volterra") & (table.method == "reverse_checkpoint")
+                     & (table.design == "nominal_steps")]  # fmt: skip
+    assert set(excluded.status) == {"excluded"} and set(excluded.message) == {"quick grid: forward methods only"}
 
     # the origin mechanism, through the pipeline: the correct gradient is 0 by construction
     sel = atlas.sel(model="stg_liu1998", design="nominal_steps", solver="tsit5", rtol=1e-3)
@@ -47,10 +66,11 @@ def test_atlas_contents(pipeline_run):
     assert float(sel["error"].sel({"method": "forward_jvp"})) <= 1e-6
     assert str(sel["regime"].sel({"method": "forward_jvp"}).values) == "accurate"
 
-    # the sweep file carries per-parameter gradients and the reference
+    # the sweep file carries per-parameter gradients and timings, not scores
     cell = xr.open_dataset(pipeline_run / "results/sweeps/stg_liu1998/nominal_steps/tsit5/forward_jvp.nc")
     assert cell["grad"].dims == ("rtol", "param") and cell.sizes["param"] == 8
-    assert "ref_grad" in cell
+    assert not {"error", "regime", "cosine"} & set(cell.data_vars)
+    assert cell.attrs["source_hash"] == atlas.attrs["source_hash"]
     assert (
         pipeline_run / "results/benchmarks/sweeps/stg_liu1998/nominal_steps/tsit5/forward_jvp.tsv"
     ).exists()
@@ -58,17 +78,26 @@ def test_atlas_contents(pipeline_run):
 
 
 def test_noop_rerun_does_nothing(pipeline_run):
-    proc = snakemake(pipeline_run, "-n", "atlas_figures")
+    proc = snakemake(pipeline_run, "-n")
     assert "Nothing to be done" in proc.stdout + proc.stderr
+
+
+def test_changing_thresholds_reruns_only_the_aggregation(pipeline_run):
+    """Scoring is post-processing: new thresholds rerun the aggregation and what follows, no sweep."""
+    config = quick_config(thresholds={"accurate": 1e-3, "degraded": 0.5})
+    (pipeline_run / "thresholds.yaml").write_text(yaml.safe_dump(config))
+    planned = planned_jobs(snakemake(pipeline_run, "-n", configfile="thresholds.yaml"))
+    assert planned and set(planned) <= AFTER_AGGREGATION, planned
+    assert planned["aggregate_atlas"] == 1
 
 
 def test_kill_and_rerun_incomplete_gives_the_same_atlas(pipeline_run, tmp_path):
     """Interrupt a run halfway, resume with --rerun-incomplete: the atlas equals an
     uninterrupted run's in every variable except timings (also: two clean runs agree)."""
-    work = make_workdir(tmp_path / "run_b", TINY)
+    work = make_workdir(tmp_path / "run_b")
     env = {**os.environ, "GRADATLAS_JAX_CACHE": str(ROOT / ".cache" / "jax-tests")}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "snakemake", "--cores", "1", "atlas_figures", "--configfile", "tiny.yaml"],
+        [sys.executable, "-m", "snakemake", "--cores", "1", "--configfile", QUICK],
         cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     deadline = time.time() + 300
@@ -77,26 +106,112 @@ def test_kill_and_rerun_incomplete_gives_the_same_atlas(pipeline_run, tmp_path):
     proc.send_signal(signal.SIGINT)  # snakemake ignores SIGTERM while jobs run
     proc.wait(timeout=120)
     assert not (work / "results" / "atlas.nc").exists(), "the run was not interrupted halfway"
-    snakemake(work, "--rerun-incomplete", "atlas_figures")
+    snakemake(work, "--rerun-incomplete")
     assert_same_atlas(
         xr.open_dataset(pipeline_run / "results" / "atlas.nc"),
         xr.open_dataset(work / "results" / "atlas.nc"),
     )
 
 
-def test_corrupt_sweep_file_fails_aggregation_naming_it(pipeline_run, tmp_path):
-    work = tmp_path / "run_c"
-    shutil.copytree(pipeline_run, work, ignore=shutil.ignore_patterns(".snakemake"))
-    bad = work / "results/sweeps/stg_liu1998/nominal_steps/tsit5/forward_jvp.nc"
-    data = bad.read_bytes()
-    bad.write_bytes(data[: len(data) // 2])
-    (work / "results" / "atlas.nc").unlink()
-    proc = snakemake(work, "--forcerun", "aggregate_atlas", "results/atlas.nc", check=False)
+def _truncate(path: Path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "results/sweeps/stg_liu1998/nominal_steps/tsit5/forward_jvp.nc",  # read by the aggregation
+        "results/references/linear_decay/data_fit.nc",  # read by its sweeps and its CVODES check
+    ],
+)
+def test_a_corrupt_file_is_removed_named_and_recomputed(pipeline_run, tmp_path, bad):
+    """The rule that reads a truncated file removes it and names it in one line; rerunning the
+    same command recomputes it and completes the atlas, equal to the intact one."""
+    work = copy_run(pipeline_run, tmp_path / "run")
+    _truncate(work / bad)
+    proc = snakemake(work, "--keep-going", check=False)
     assert proc.returncode != 0
-    log = (work / "logs/aggregate/atlas.log").read_text()
-    assert "results/sweeps/stg_liu1998/nominal_steps/tsit5/forward_jvp.nc" in log
-    assert "truncated or corrupt" in log
-    assert not (work / "results" / "atlas.nc").exists()
+    errors = [ln for log in (work / "logs").rglob("*.log") for ln in log.read_text().splitlines()
+              if ln.startswith("error:") and "truncated or corrupt" in ln]  # fmt: skip
+    assert len(errors) == 1, errors  # the first reader removes it; later readers find it missing
+    assert bad in errors[0] and "rerun the same command" in errors[0]
+    assert not (work / bad).exists()
+    snakemake(work)
+    assert (work / bad).exists()
+    assert_same_atlas(
+        xr.open_dataset(pipeline_run / "results" / "atlas.nc"), xr.open_dataset(work / "results" / "atlas.nc")
+    )
+
+
+@pytest.mark.parametrize(
+    "missing, recomputed",
+    [
+        ("results/references/linear_decay/nominal_steps.nc", "compute_reference"),
+        ("results/sweeps/linear_decay/data_fit/tsit5/forward_jvp.nc", "run_sweep"),
+        ("results/reference_checks/stg_liu1998/nominal_steps.nc", "check_reference"),
+    ],
+)
+def test_a_plain_rerun_recomputes_a_missing_intermediate(pipeline_run, tmp_path, missing, recomputed):
+    work = copy_run(pipeline_run, tmp_path / "run")
+    (work / missing).unlink()
+    planned = planned_jobs(snakemake(work, "-n"))
+    assert planned.get(recomputed, 0) >= 1 and planned["aggregate_atlas"] == 1, planned
+
+
+def test_atlas_warns_when_cells_come_from_different_code(pipeline_run, tmp_path):
+    """An edit of the package, then one cell recomputed: the atlas records two source hashes
+    and the aggregation warns."""
+    work = copy_run(pipeline_run, tmp_path / "run")
+    status = work / "workflow" / "gradatlas" / "status.py"
+    status.write_text(status.read_text() + "\n# an edit\n")
+    cell = "results/sweeps/linear_decay/data_fit/tsit5/forward_jvp.nc"
+    snakemake(work, "--forcerun", cell, cell)
+    snakemake(work, "results/atlas.nc")
+    atlas = xr.open_dataset(work / "results" / "atlas.nc")
+    assert atlas.attrs["mixed_code"] == "yes"
+    assert len(atlas.attrs["cell_source_hashes"].split()) == 2
+    assert "mixes cells computed by 2 versions" in (work / "logs/aggregate/atlas.log").read_text()
+
+
+def test_jobs_run_the_checkouts_code_not_the_installed_one(tmp_path):
+    """The installed gradatlas is the repository's (pip install -e .); a second copy of the
+    workflow, edited, must run its own copy in every job."""
+    work = make_workdir(tmp_path / "clone")
+    status = work / "workflow" / "gradatlas" / "status.py"
+    status.write_text(status.read_text() + "\n# the second clone's edit\n")
+    snakemake(work, "results/references/linear_decay/final_state.nc")
+    ref = xr.open_dataset(work / "results/references/linear_decay/final_state.nc")
+    hashes = [_tree_hash(root / "workflow" / "gradatlas") for root in (work, ROOT)]
+    assert hashes[0] != hashes[1]
+    assert ref.attrs["source_hash"] == hashes[0]
+
+
+def _tree_hash(package: Path) -> str:
+    code = "import sys; from gradatlas import provenance; print(provenance.source_hash())"
+    env = {**os.environ, "PYTHONPATH": str(package.parent)}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    return out.stdout.strip()
+
+
+def test_git_dirty_flag(tmp_path):
+    """A package in a git checkout is clean after a commit and dirty after an edit."""
+    package = tmp_path / "clone" / "workflow"
+    shutil.copytree(ROOT / "workflow", package, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    git = ["git", "-c", "user.email=t@t", "-c", "user.name=t"]
+    subprocess.run([*git, "init", "-q"], cwd=package.parent, check=True)
+    subprocess.run([*git, "add", "."], cwd=package.parent, check=True)
+    subprocess.run([*git, "commit", "-qm", "x"], cwd=package.parent, check=True)
+    code = "from gradatlas import provenance; print(*provenance.git_state())"
+    env = {**os.environ, "PYTHONPATH": str(package)}
+
+    def state():
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+        return out.stdout.split()[1]
+
+    assert state() == "no"
+    (package / "gradatlas" / "status.py").write_text("# edited\n")
+    assert state() == "yes"
 
 
 @pytest.mark.parametrize(
@@ -106,20 +221,51 @@ def test_corrupt_sweep_file_fails_aggregation_naming_it(pipeline_run, tmp_path):
         ({"solvers": ["rk4"]}, ["'solvers'", "rk4", "tsit5", "kvaerno5"]),
         ({"designs": ["random"]}, ["'designs'", "random", "nominal_steps", "data_fit"]),
         ({"methods": ["adjoint"]}, ["'methods'", "adjoint", "backsolve_adjoint", "forward_jvp"]),
-        ({"rtols": [1e-3, 0.0]}, ["rtols"]),
-        ({"rtols": [1e-3, -1e-6]}, ["rtols"]),
-        ({"threads": 4}, ["threads"]),
+        ({"rtols": [1e-3, 0.0]}, ["'rtols[1]'", "0.0", "minimum"]),
+        ({"rtols": [1e-3, -1e-6]}, ["'rtols[1]'", "-1e-06", "minimum"]),
+        ({"rtols": [1e-3, 1.0]}, ["'rtols[1]'", "1.0", "exclusiveMaximum"]),
+        ({"rtols": [1e-3, 1e-15]}, ["'rtols[1]'", "1e-15", "minimum: 1e-14"]),
+        ({"reference": {"rtol": 1e-16}}, ["'reference.rtol'", "1e-16", "minimum"]),
+        ({"threads": 4}, ["'threads'", "unknown key"]),
         ({"observe": {"stg_liu1998": "Vm"}}, ["observe.stg_liu1998", "Vm", "Ca"]),
+        ({"thresholds": {"accurate": 0.2, "degraded": 0.1}}, ["'thresholds'", "accurate (0.2)", "degraded (0.1)"]),
+        ({"solvers_by_model": {"linear_decay": ["tsit5", "kvaerno5"]}},
+         ["'solvers_by_model.linear_decay'", "kvaerno5", "not in 'solvers'"]),
+        ({"origin_case": {"models": ["stg_liu1998_set_c"]}}, ["'origin_case.models'", "stg_liu1998_set_c"]),
+        ({"model_files": ["my_models/missing.py"]}, ["'model_files[0]'", "my_models/missing.py", "working directory"]),
     ],
-)
+)  # fmt: skip
 def test_bad_config_stops_before_any_job(tmp_path, change, expected):
-    work = make_workdir(tmp_path, {**TINY, **change})
-    proc = snakemake(work, "-n", check=False)
+    work = make_workdir(tmp_path, quick_config(**change))
+    proc = snakemake(work, "-n", check=False, configfile="test.yaml")
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0
     for text in expected:
         assert text in out, (text, out[-2000:])
+    (line,) = [ln for ln in out.splitlines() if "invalid config:" in ln]
+    assert len(line) < 400, "a config error is one short line"
     assert not (work / "results").exists()
+
+
+def test_yaml_syntax_error_names_file_and_line(tmp_path):
+    work = make_workdir(tmp_path)
+    config = work / "config" / "config.yaml"
+    lines = config.read_text().splitlines()
+    lines[12] = "\t" + lines[12].lstrip()  # a tab, which YAML forbids, starts line 13
+    config.write_text("\n".join(lines) + "\n")
+    proc = snakemake(work, "-n", check=False, configfile=None)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert re.search(r"config/config\.yaml: YAML syntax error at line 13, column 1", out), out[-2000:]
+    check = subprocess.run([sys.executable, "-m", "gradatlas", "check-config", "config/config.yaml"], cwd=work,
+                           capture_output=True, text=True)  # fmt: skip
+    assert check.returncode == 2 and "YAML syntax error at line 13" in check.stderr, check.stderr
+
+
+def test_check_config_accepts_a_file():
+    proc = subprocess.run([sys.executable, "-m", "gradatlas", "check-config", QUICK], cwd=ROOT,
+                          capture_output=True, text=True)  # fmt: skip
+    assert proc.returncode == 0 and "config ok" in proc.stdout, proc.stderr
 
 
 def test_lint_and_format_are_clean():
@@ -140,8 +286,28 @@ def test_lint_and_format_are_clean():
 def test_configfile_replaces_the_paper_grid(tmp_path):
     """--configfile must not inherit paper-grid keys (e.g. solvers_by_model, which
     would silently exclude bosh3 for linear_decay here)."""
-    config = {**TINY, "models": ["linear_decay"], "solvers": ["bosh3"], "exclude": [],
-              "methods": ["forward_jvp"]}  # fmt: skip
+    config = quick_config(models=["linear_decay"], solvers=["bosh3"], exclude=[], methods=["forward_jvp"])
     work = make_workdir(tmp_path, config)
-    proc = snakemake(work, "-n")
-    assert re.search(r"run_sweep\s+1\b", proc.stdout), proc.stdout[-2000:]
+    assert planned_jobs(snakemake(work, "-n", configfile="test.yaml"))["run_sweep"] == 2
+
+
+def test_subset_of_the_paper_grid_keeps_only_its_solvers(tmp_path):
+    """The README's subset example: the paper grid's per-model solver lists apply, and the
+    atlas's solver axis holds only the solvers some chosen model runs with."""
+    work = make_workdir(tmp_path)
+    proc = snakemake(work, "-n", "--config", "models=[lotka_volterra,stg_liu1998]", "rtols=[1e-3,1e-6,1e-9]",
+                     configfile=None)  # fmt: skip
+    planned = set(re.findall(r"model=(\w+), design=\w+, solver=(\w+), method=\w+", proc.stdout))
+    paper = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    by_model = {m: set(paper["solvers_by_model"][m]) for m in ("lotka_volterra", "stg_liu1998")}
+    assert {m for m, _ in planned} == set(by_model)
+    for m, solvers in by_model.items():
+        assert {sv for mm, sv in planned if mm == m} == solvers
+    from gradatlas import settings
+    from gradatlas.config import with_defaults
+
+    s = settings.atlas_settings(
+        with_defaults({**paper, "models": ["lotka_volterra", "stg_liu1998"]}),
+        {"lotka_volterra": "nonstiff", "stg_liu1998": "spiking"},
+    )
+    assert set(s.solvers) == set().union(*by_model.values())

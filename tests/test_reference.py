@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from helpers import reference, reference_settings
 
 import gradatlas as ga
 
@@ -17,8 +18,8 @@ import gradatlas as ga
 def test_reference_error_estimate_is_honest(model, design, observe):
     """A much tighter solve stays within the estimated error of a looser reference.
     (Robertson observes y3: the mean of all three states is conserved, so its gradient is 0.)"""
-    loose = ga.compute_reference(model, design, observe, rtol=1e-9, check_rtol=1e-7)
-    tight = ga.compute_reference(model, design, observe, rtol=1e-12, check_rtol=1e-10)
+    loose = reference(model, design, observe, rtol=1e-9, check_rtol=1e-7)
+    tight = reference(model, design, observe, rtol=1e-12, check_rtol=1e-10)
     assert loose.status == tight.status == "ok"
     actual = np.linalg.norm(loose.grad - tight.grad) / np.linalg.norm(tight.grad)
     assert actual <= loose.error, (actual, loose.error)
@@ -27,14 +28,14 @@ def test_reference_error_estimate_is_honest(model, design, observe):
 
 @pytest.mark.parametrize("design", ["nominal_steps", "uniform", "uniform_clipped"])
 def test_zero_gradient_designs(design):
-    ref = ga.compute_reference("lotka_volterra", design, rtol=1e-10, check_rtol=1e-8)
+    ref = reference("lotka_volterra", design, rtol=1e-10, check_rtol=1e-8)
     assert ref.zero_gradient and np.all(ref.grad == 0)
     assert ref.scale > 0 and ref.error < 1e-4
 
 
 def test_data_fit_point_is_perturbed_reproducibly():
-    a = ga.compute_reference("lotka_volterra", "data_fit", seed=3, rtol=1e-8, check_rtol=1e-6)
-    b = ga.compute_reference("lotka_volterra", "data_fit", seed=3, rtol=1e-8, check_rtol=1e-6)
+    a = reference("lotka_volterra", "data_fit", seed=3, rtol=1e-8, check_rtol=1e-6)
+    b = reference("lotka_volterra", "data_fit", seed=3, rtol=1e-8, check_rtol=1e-6)
     p0 = np.asarray(ga.MODELS["lotka_volterra"].p0)
     np.testing.assert_array_equal(a.point, b.point)
     assert not np.allclose(a.point, p0)
@@ -44,7 +45,7 @@ def test_data_fit_point_is_perturbed_reproducibly():
 def test_conserved_quantity_has_no_reference():
     """Robertson conserves y1 + y2 + y3: the time average of all three states has gradient 0,
     which no relative error can judge; the reference's error estimate says so."""
-    ref = ga.compute_reference("robertson", "time_average", rtol=1e-10, check_rtol=1e-8)
+    ref = reference("robertson", "time_average", rtol=1e-10, check_rtol=1e-8)
     assert np.linalg.norm(ref.grad) < 1e-12 and ref.error > 1e-2
 
 
@@ -54,7 +55,7 @@ def test_cvodes_confirms_the_reference(model, design):
     to about 1e-8 relative on non-chaotic problems and short horizons."""
     from gradatlas.reference import cvodes_cross_check
 
-    check = cvodes_cross_check(ga.compute_reference(model, design))
+    check = cvodes_cross_check(reference(model, design), reference_settings(model, design))
     assert check["cvodes_rtol"] <= 1e-10, check["cvodes_message"]
     assert check["cvodes_disagreement"] < 1e-7, check
 
@@ -62,5 +63,7 @@ def test_cvodes_confirms_the_reference(model, design):
 def test_cvodes_confirms_a_zero_gradient_scale():
     from gradatlas.reference import cvodes_cross_check
 
-    check = cvodes_cross_check(ga.compute_reference("lotka_volterra", "uniform"))
+    check = cvodes_cross_check(
+        reference("lotka_volterra", "uniform"), reference_settings("lotka_volterra", "uniform")
+    )
     assert check["cvodes_disagreement"] < 1e-7, check

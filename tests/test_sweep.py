@@ -3,10 +3,13 @@
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from helpers import cell as run_cell
+from helpers import reference
 
 import gradatlas as ga
 from gradatlas import trace_cache
@@ -16,7 +19,7 @@ from gradatlas.sweep import _Timer, build_program
 
 @pytest.fixture(scope="module")
 def hh_nominal():
-    return ga.compute_reference("hodgkin_huxley", "nominal_steps", "V", rtol=1e-8, check_rtol=1e-6)
+    return reference("hodgkin_huxley", "nominal_steps", "V", rtol=1e-8, check_rtol=1e-6)
 
 
 def _program_output(problem, method, obs, rtol):
@@ -53,8 +56,8 @@ def test_nominal_steps_keeps_every_accepted_step(hh_nominal):
 
 
 def test_failed_nominal_solve_is_recorded_not_differentiated(hh_nominal):
-    cell = ga.run_cell("hodgkin_huxley", "tsit5", "nominal_steps", "finite_difference", [1e-3, 1e-9],
-                       hh_nominal, observe="V", max_steps=1000, repeats=1)  # fmt: skip
+    cell = run_cell("hodgkin_huxley", "tsit5", "nominal_steps", "finite_difference", [1e-3, 1e-9],
+                    hh_nominal, max_steps=1000, repeats=1)  # fmt: skip
     assert cell.status[1] == "max_steps"
     assert np.all(np.isnan(cell.grad[1]))
 
@@ -62,10 +65,52 @@ def test_failed_nominal_solve_is_recorded_not_differentiated(hh_nominal):
 def test_backsolve_after_a_failed_forward_solve_is_recorded(lv_reference):
     """A tolerance whose forward solve hits max_steps comes back as max_steps (the backward
     pass, which would start from garbage, is not attempted)."""
-    cell = ga.run_cell("lotka_volterra", "bosh3", "data_fit", "backsolve_adjoint", [1e-3, 1e-12],
-                       lv_reference, max_steps=2000, repeats=1)  # fmt: skip
+    cell = run_cell("lotka_volterra", "bosh3", "data_fit", "backsolve_adjoint", [1e-3, 1e-12],
+                    lv_reference, max_steps=2000, repeats=1)  # fmt: skip
     assert cell.status == ["ok", "max_steps"]
     assert np.all(np.isfinite(cell.grad[0])) and np.all(np.isnan(cell.grad[1]))
+
+
+class _CountingMethod(ga.HostMethod):
+    """A host method whose loss is the number of times its callable has been called."""
+
+    slug = "counting_host_method"
+    description = "counts its calls"
+    tangent_error_control = False
+
+    def build(self, problem, ts, rtol):
+        count = [0]
+
+        def nominal(p):
+            return np.zeros((len(ts), problem.model.n_states)), 1, 0
+
+        def make_loss_grad(targets):
+            def call(p):
+                count[0] += 1
+                return float(count[0]), np.zeros(len(p))
+
+            return call
+
+        return nominal, make_loss_grad
+
+
+def test_timed_calls_follow_the_warm_up(lv_reference):
+    """Every tolerance's timed calls come after WARMUP_CALLS untimed ones: the loss recorded is
+    that of the last timed call, WARMUP_CALLS + repeats calls into each new callable."""
+    from gradatlas.sweep import WARMUP_CALLS
+
+    if "counting_host_method" not in ga.METHODS:
+        ga.register_method(_CountingMethod())
+    cell = run_cell("lotka_volterra", "tsit5", "data_fit", "counting_host_method", [1e-3, 1e-6], lv_reference,
+                    repeats=3, repeat_below=np.inf)  # fmt: skip
+    assert cell.status == ["ok", "ok"]
+    np.testing.assert_array_equal(cell.loss, [WARMUP_CALLS + 3] * 2)
+    assert np.all(np.isfinite(cell.run_times)) and cell.warmup_time > 0
+
+
+def test_a_reference_of_another_cell_is_refused(lv_reference):
+    with pytest.raises(ValueError, match="reference is for lotka_volterra/data_fit"):
+        run_cell("linear_decay", "tsit5", "data_fit", "forward_jvp", [1e-3], lv_reference)
 
 
 @pytest.mark.parametrize("repeat_below, calls", [(0.0, 1), (np.inf, 3)])
@@ -78,8 +123,8 @@ def test_slow_calls_are_timed_once(repeat_below, calls):
 _CACHE_SCRIPT = """
 import json, sys
 import jax
-import gradatlas as ga
 from gradatlas import trace_cache
+from helpers import cell, reference
 
 mode, cache = sys.argv[1:3]
 trace_cache.enable(None if mode == "direct" else cache)
@@ -87,18 +132,18 @@ if mode == "loaded":  # every program must come from the cache: tracing again is
     def traced_again(*args, **kwargs):
         raise SystemExit("a stored program was traced again")
     jax.export.export = traced_again
-ref = ga.compute_reference("linear_decay", "data_fit", rtol=1e-10, check_rtol=1e-8)
-cells = [ga.run_cell("linear_decay", "tsit5", design, method, [1e-4, 1e-8], ref, repeats=1)
+refs = {d: reference("linear_decay", d, rtol=1e-10, check_rtol=1e-8) for d in ("data_fit", "nominal_steps")}
+cells = [cell("linear_decay", "tsit5", design, method, [1e-4, 1e-8], refs[design], repeats=1)
          for design, method in [("data_fit", "forward_jvp"), ("nominal_steps", "forward_jvp"),
                                 ("nominal_steps", "finite_difference")]]
 print(json.dumps([[c.grad.tolist(), c.loss.tolist(), c.n_steps.tolist(), c.status] for c in cells]
-                 + [ref.grad.tolist()]))
+                 + [refs["data_fit"].grad.tolist(), refs["nominal_steps"].scale]))
 """
 
 
 def _cached_run(mode, cache):
     # the cache needs EQX_ON_ERROR=nan (equinox reads it at import): a fresh process
-    env = {**__import__("os").environ, "EQX_ON_ERROR": "nan"}
+    env = {**__import__("os").environ, "EQX_ON_ERROR": "nan", "PYTHONPATH": str(Path(__file__).parent)}
     out = subprocess.run([sys.executable, "-c", _CACHE_SCRIPT, mode, str(cache)], env=env,
                          capture_output=True, text=True, timeout=600)  # fmt: skip
     assert out.returncode == 0, out.stderr[-3000:]
@@ -112,9 +157,9 @@ def test_trace_cache_stores_and_reuses_programs(tmp_path):
     direct = _cached_run("direct", cache)
     assert _cached_run("stored", cache) == direct
     entries = sorted(cache.glob("*.jaxexport"))
-    # reference targets + reference gradient; data_fit cell; nominal_steps: the nominal
-    # observation, stored once and shared by both methods, + one cell program per method
-    assert len(entries) == 6
+    # per reference (data_fit, nominal_steps): targets + gradient; data_fit cell; nominal_steps:
+    # the nominal observation, stored once and shared by both methods, + one cell program per method
+    assert len(entries) == 8
     assert _cached_run("loaded", cache) == direct
     for entry in entries:
         entry.write_bytes(entry.read_bytes()[:100])

@@ -21,6 +21,14 @@ class UnknownSlugError(KeyError):
         return str(self.args[0])
 
 
+class DuplicateSlugError(ValueError):
+    """A slug registered twice."""
+
+    def __init__(self, kind: str, slug: str):
+        super().__init__(f"duplicate {kind} slug {slug!r}")
+        self.slug = slug
+
+
 class Registry(Generic[T]):
     """Slug -> part. Duplicate slugs and malformed slugs are errors."""
 
@@ -35,7 +43,7 @@ class Registry(Generic[T]):
                 "(letters, digits, underscores; starting with a letter)"
             )
         if slug in self._items:
-            raise ValueError(f"duplicate {self.kind} slug {slug!r}")
+            raise DuplicateSlugError(self.kind, slug)
         self._items[slug] = item
         return item
 

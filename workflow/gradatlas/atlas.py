@@ -1,76 +1,164 @@
-"""Aggregate sweep files into one atlas with dims (model, design, solver, method, rtol)."""
+"""Aggregate sweep files into one atlas with dims (model, design, solver, method, rtol).
+
+The aggregation reads exactly the files Snakemake hands it (the sweeps, their
+references and the CVODES cross-checks) and scores every cell against its reference
+with the configured thresholds: scoring lives here, so changing the thresholds
+reruns the aggregation and nothing before it.
+"""
 
 from __future__ import annotations
 
+import sys
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from .grid import all_cells, exclusion_reason, jobs
-from .io import open_checked
-from .models import MODELS
+from .errors import CorruptFile
+from .io import open_checked, reference_from_dataset
+from .scoring import score_cell
+from .settings import AtlasSettings
 
-#: row order of reports: non-stiff, then stiff, spiking, chaotic
-CATEGORY_ORDER = ("nonstiff", "stiff", "spiking", "chaotic")
+#: row order of reports: non-stiff, then stiff, spiking, chaotic, then real systems-biology problems
+CATEGORY_ORDER = ("nonstiff", "stiff", "spiking", "chaotic", "systems_biology")
 
-#: scalar-per-tolerance variables copied from sweep files into the atlas
-PER_RTOL = ("error", "cosine", "max_param_error", "loss", "status", "message", "regime",
-            "n_steps", "n_rejected", "run_time")  # fmt: skip
-PER_CELL = ("compile_time", "trace_time", "reference_error", "scale")
-STRINGS = ("status", "message", "regime")
+#: per-tolerance variables: scores computed here, the rest copied from the sweep files
+SCORES = ("error", "cosine", "max_param_error", "regime")
+COPIED = ("loss", "status", "message", "n_steps", "n_rejected", "run_time")
+PER_CELL = (
+    "compile_time",
+    "trace_time",
+    "warmup_time",
+    "reference_error",
+    "scale",
+    "source_hash",
+    "git_dirty",
+)
+STRINGS = ("status", "message", "regime", "source_hash", "git_dirty")
 INTS = ("n_steps", "n_rejected")
 
 
-def sweep_path(root, cell) -> Path:
-    return Path(root) / cell.model / cell.design / cell.solver / f"{cell.method}.nc"
+def _read_references(paths) -> dict:
+    refs = {}
+    for path in paths:
+        ref = reference_from_dataset(open_checked(path))
+        refs[(ref.model, ref.design)] = ref
+    return refs
 
 
-def build_atlas(config: dict, sweep_root: str | Path) -> xr.Dataset:
-    """Every configured cell exactly once; excluded cells carry their reason."""
-    models, designs = list(config["models"]), list(config["designs"])
-    solvers, methods = list(config["solvers"]), list(config["methods"])
-    rtols = np.asarray(config["rtols"], dtype=float)
-    shape = (len(models), len(designs), len(solvers), len(methods), len(rtols))
+def _read_sweeps(paths) -> dict:
+    cells = {}
+    for path in paths:
+        ds = open_checked(path)
+        key = tuple(ds.attrs[k] for k in ("model", "design", "solver", "method"))
+        if key in cells:
+            raise ValueError(f"{path} and {cells[key][0]} are both the sweep of cell {'/'.join(key)}")
+        cells[key] = (Path(path), ds)
+    return cells
+
+
+def build_atlas(
+    s: AtlasSettings, sweep_paths, reference_paths, tangent_control: dict[str, bool]
+) -> xr.Dataset:
+    """Every cell of the grid exactly once; excluded cells carry their reason.
+
+    ``tangent_control``: method -> whether its
+    sensitivities (tangents or adjoint) enter an adaptive error norm (see
+    :attr:`gradatlas.AbstractMethod.tangent_error_control`).
+    """
+    refs = _read_references(reference_paths)
+    cells = _read_sweeps(sweep_paths)
+    excluded = {tuple(e[:4]): e[4] for e in s.excluded}
+    rtols = np.asarray(s.rtols, dtype=float)
+    shape = (len(s.models), len(s.designs), len(s.solvers), len(s.methods), len(rtols))
     data = {}
-    for v in PER_RTOL + PER_CELL:
+    for v in SCORES + COPIED + PER_CELL:
         if v in STRINGS:
-            data[v] = np.full(shape, "", dtype=object)
+            data[v] = np.full(shape if v not in PER_CELL else shape[:4], "", dtype=object)
         elif v in INTS:
             data[v] = np.full(shape, -1, dtype=np.int64)
         else:
-            data[v] = np.full(shape, np.nan)
-    for cell in all_cells(config):
-        idx = (models.index(cell.model), designs.index(cell.design),
-               solvers.index(cell.solver), methods.index(cell.method))  # fmt: skip
-        reason = exclusion_reason(config, cell)
-        if reason is not None:
-            data["status"][idx] = "excluded"
-            data["regime"][idx] = "excluded"
-            data["message"][idx] = reason
-            continue
-        path = sweep_path(sweep_root, cell)
-        ds = open_checked(path)
-        got = ds["rtol"].values
-        if got.shape != rtols.shape or not np.allclose(got, rtols, rtol=1e-12):
-            raise ValueError(f"{path}: tolerances {got} differ from the config's {rtols}")
-        for v in PER_RTOL:
-            data[v][idx] = ds[v].values
-        for v in PER_CELL:
-            data[v][idx] = float(ds[v])
+            data[v] = np.full(shape if v not in PER_CELL else shape[:4], np.nan)
+    for im, m in enumerate(s.models):
+        for idd, d in enumerate(s.designs):
+            for isv, sv in enumerate(s.solvers):
+                for ime, meth in enumerate(s.methods):
+                    idx, key = (im, idd, isv, ime), (m, d, sv, meth)
+                    if key in excluded:
+                        data["status"][idx] = data["regime"][idx] = "excluded"
+                        data["message"][idx] = excluded[key]
+                        continue
+                    if key not in cells:
+                        raise ValueError(f"no sweep file for cell {'/'.join(key)} among the inputs")
+                    path, ds = cells.pop(key)
+                    ref = refs.get((m, d))
+                    if ref is None:
+                        raise ValueError(f"no reference for {m}/{d} among the inputs (needed by {path})")
+                    _fill_cell(data, idx, path, ds, ref, rtols, s)
+    if cells:
+        raise ValueError(
+            "sweep files of cells outside the grid: " + ", ".join(str(p) for p, _ in cells.values())
+        )
     dims = ("model", "design", "solver", "method", "rtol")
-    return xr.Dataset(
-        {v: (dims, a) for v, a in data.items()},
+    atlas = xr.Dataset(
+        {v: (dims if v not in PER_CELL else dims[:4], a) for v, a in data.items()},
         coords={
-            "model": models,
-            "design": designs,
-            "solver": solvers,
-            "method": methods,
+            "model": list(s.models),
+            "design": list(s.designs),
+            "solver": list(s.solvers),
+            "method": list(s.methods),
             "rtol": rtols,
-            "category": ("model", [MODELS[m].category for m in models]),
+            "category": ("model", list(s.categories)),
+            "tangent_error_control": ("method", ["yes" if tangent_control[m] else "no" for m in s.methods]),
         },
     )
+    hashes = Counter(h for h in data["source_hash"].ravel() if h)
+    atlas.attrs["cell_source_hashes"] = " ".join(sorted(hashes))
+    atlas.attrs["mixed_code"] = "yes" if len(hashes) > 1 else "no"
+    atlas.attrs["cells_git_dirty"] = "yes" if np.any(data["git_dirty"] == "yes") else "no"
+    atlas.attrs.update({f"threshold_{k}": v for k, v in vars(s.thresholds).items()})
+    return atlas
+
+
+def _fill_cell(data, idx, path, ds, ref, rtols, s: AtlasSettings) -> None:
+    got = ds["rtol"].values
+    if got.shape != rtols.shape or not np.allclose(got, rtols, rtol=1e-12):
+        raise ValueError(f"{path}: tolerances {got} differ from the config's {rtols}")
+    if ds.attrs.get("reference_digest") != ref.digest():
+        path.unlink(missing_ok=True)
+        raise CorruptFile(
+            f"{path} was computed against another version of its reference {ref.model}/{ref.design}; "
+            "removed it: rerun the same command to recompute it"
+        )
+    scores = score_cell(ds["grad"].values, [str(x) for x in ds["status"].values], ref, s.thresholds)
+    for v in SCORES:
+        data[v][idx] = getattr(scores, v)
+    for v in COPIED:
+        data[v][idx] = ds[v].values
+    for v in ("compile_time", "trace_time", "warmup_time"):
+        data[v][idx] = float(ds[v])
+    data["reference_error"][idx] = ref.error
+    data["scale"][idx] = ref.scale
+    data["source_hash"][idx] = ds.attrs.get("source_hash", "unknown")
+    data["git_dirty"][idx] = ds.attrs.get("git_dirty", "unknown")
+
+
+def code_warnings(atlas: xr.Dataset) -> list[str]:
+    """Warnings about the code behind the cells: a mix of source versions, or a dirty tree."""
+    out = []
+    hashes = atlas["source_hash"].values.ravel()
+    counts = Counter(h for h in hashes if h)
+    if len(counts) > 1:
+        parts = ", ".join(f"{h[:12]}: {n} cells" for h, n in counts.most_common())
+        out.append(
+            f"the atlas mixes cells computed by {len(counts)} versions of the gradatlas source ({parts}); "
+            "rerun with --forcerun run_sweep to recompute them with one"
+        )
+    if atlas.attrs.get("cells_git_dirty") == "yes":
+        out.append("some cells were computed from a tree with uncommitted changes to the package")
+    return out
 
 
 def atlas_table(atlas: xr.Dataset) -> pd.DataFrame:
@@ -78,34 +166,34 @@ def atlas_table(atlas: xr.Dataset) -> pd.DataFrame:
     return atlas.to_dataframe().reset_index()
 
 
-def reference_check_table(config: dict, check_root: str | Path) -> pd.DataFrame:
+def reference_check_table(check_paths) -> pd.DataFrame:
     """Each reference next to its CVODES cross-check. ``flag`` is DISAGREES when the
     disagreement exceeds both estimated errors (the reference's and CVODES's)."""
     rows = []
-    for model, design in sorted({(c.model, c.design) for c in jobs(config)}):
-        path = Path(check_root) / model / f"{design}.nc"
+    for path in check_paths:
         ds = open_checked(path)
         ref_err, cv_err = float(ds["reference_error"]), float(ds["cvodes_error"])
-        cv_rtol = float(ds["cvodes_rtol"])
         dis = float(ds["cvodes_disagreement"])
-        flag = "DISAGREES" if (np.isfinite(dis) and dis > ref_err and dis > cv_err) else (
-            "no check" if not np.isfinite(dis) else "ok")  # fmt: skip
+        if not np.isfinite(dis):
+            flag = "no check"
+        else:
+            flag = "DISAGREES" if (dis > ref_err and dis > cv_err) else "ok"
         rows.append(
             {
-                "model": model,
-                "design": design,
+                "model": ds.attrs["model"],
+                "design": ds.attrs["design"],
                 "observed": ds.attrs["observed"],
                 "reference_solver": ds.attrs["solver"],
                 "reference_rtol": float(ds.attrs["rtol"]),
                 "reference_error": ref_err,
-                "cvodes_rtol": cv_rtol,
+                "cvodes_rtol": float(ds["cvodes_rtol"]),
                 "cvodes_error": cv_err,
                 "disagreement": dis,
                 "flag": flag,
                 "message": ds.attrs.get("cvodes_message", ""),
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).sort_values(["model", "design"], ignore_index=True)
 
 
 def reference_check_html(table: pd.DataFrame) -> str:
@@ -119,3 +207,8 @@ def reference_check_html(table: pd.DataFrame) -> str:
     else:
         head = "<p><b>Every checked reference agrees with CVODES within the estimated errors.</b></p>"
     return head + table.to_html(index=False, border=0, float_format=lambda x: f"{x:.3g}")
+
+
+def warn(lines: list[str]) -> None:
+    for line in lines:
+        print(f"WARNING: {line}", file=sys.stderr, flush=True)

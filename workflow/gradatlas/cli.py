@@ -1,54 +1,74 @@
-"""Thin entry points that the Snakemake rules call: ``python -m gradatlas <command>``.
+"""The ``gradatlas`` command: tools for users, and the thin entry points the Snakemake rules call.
 
-All logic lives in the library; this module only parses arguments, reads and
-writes files, and prints progress to the job's log.
+All logic lives in the library; this module parses arguments, reads and writes
+files, and prints progress. It imports nothing heavy at module level, so
+``gradatlas --help`` answers without starting jax.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import time
+
+USAGE = """gradatlas COMMAND [options]    (gradatlas COMMAND --help for a command's options)
+
+user commands:
+  check-config    validate a config file (YAML) against the schema and the registries
+
+pipeline commands (what the Snakemake rules run; not needed by hand):
+  reference       compute one reference gradient
+  check-reference recompute a reference with SUNDIALS CVODES
+  sweep           run one cell over all tolerances
+  aggregate       score the sweep files against their references into the atlas
+  plot            draw one figure from the atlas
+  summarize       write the summary table from the atlas
+  origin-table    the forum thread's experiments on one STG conductance set
+  chaos           Lorenz-63 horizon sweep and Lyapunov estimate
+  origin-report   merge origin-case tables, draw their figures
+"""
+
+PIPELINE = {"reference", "check-reference", "sweep", "aggregate", "plot", "summarize",
+            "origin-table", "chaos", "origin-report"}  # fmt: skip
 
 
-def _settings(text: str) -> dict:
-    return json.loads(text) if text else {}
+def _load_model(model_file: str | None) -> None:
+    """Register the user's model file a job's model comes from (built-in models need none)."""
+    if model_file:
+        from .models import load_model_file
+
+        load_model_file(model_file)
 
 
+# ---- pipeline commands ----
 def cmd_reference(args) -> None:
+    import time
+
     from . import io
     from .reference import compute_reference
+    from .settings import ReferenceSettings
 
-    s = _settings(args.settings)
-    ref_cfg = s.get("reference", {})
+    s = ReferenceSettings.from_json(args.settings)
+    _load_model(s.model_file)
     t_start = time.perf_counter()
-    ref = compute_reference(
-        args.model,
-        args.design,
-        s.get("observe", "all"),
-        n_obs=s.get("n_obs", 50),
-        seed=s.get("seed", 0),
-        delta_size=s.get("delta", 0.05),
-        rtol=ref_cfg.get("rtol", 1e-12),
-        check_rtol=ref_cfg.get("check_rtol"),
-        max_steps=ref_cfg.get("max_steps", 500_000),
-    )
+    ref = compute_reference(s)
     print(
-        f"reference {args.model}/{args.design}: solver={ref.solver} status={ref.status} "
+        f"reference {s.model}/{s.design}: solver={ref.solver} status={ref.status} "
         f"scale={ref.scale:.6g} estimated error={ref.error:.3g} "
         f"({time.perf_counter() - t_start:.1f} s) {ref.message}",
         flush=True,
     )
-    io.write(io.reference_to_dataset(ref), args.out, s, f"gradatlas reference {args.model} {args.design}")
+    io.write(io.reference_to_dataset(ref), args.out, history=f"gradatlas reference {s.model} {s.design}")
 
 
 def cmd_check_reference(args) -> None:
     from . import io
     from .reference import cvodes_cross_check
+    from .settings import ReferenceSettings
 
+    s = ReferenceSettings.from_json(args.settings)
+    _load_model(s.model_file)
     ref = io.reference_from_dataset(io.open_checked(args.reference))
-    out = cvodes_cross_check(ref)
+    out = cvodes_cross_check(ref, s)
     print(
         f"CVODES check of {ref.model}/{ref.design}: rtol {out['cvodes_rtol']:.0e}, disagreement "
         f"{out['cvodes_disagreement']:.3g}, reference error {ref.error:.3g}, CVODES error "
@@ -56,48 +76,54 @@ def cmd_check_reference(args) -> None:
         flush=True,
     )
     io.write(
-        io.check_to_dataset(ref, out), args.out, {}, f"gradatlas check-reference {ref.model} {ref.design}"
+        io.check_to_dataset(ref, out), args.out, history=f"gradatlas check-reference {ref.model} {ref.design}"
     )
 
 
 def cmd_sweep(args) -> None:
     from . import io
+    from .settings import SweepSettings
     from .sweep import run_cell
 
-    s = _settings(args.settings)
+    s = SweepSettings.from_json(args.settings)
+    _load_model(s.model_file)
     ref = io.reference_from_dataset(io.open_checked(args.reference))
-    print(f"cell {args.model}/{args.design}/{args.solver}/{args.method}: "
-          f"{len(s['rtols'])} tolerances", flush=True)  # fmt: skip
-    cell = run_cell(
-        args.model, args.solver, args.design, args.method, s["rtols"], ref,
-        observe=s.get("observe", "all"), max_steps=s.get("max_steps", 50_000),
-        repeats=s.get("repeats", 3), repeat_below=s.get("repeat_below", 0.2),
-        thresholds=s.get("thresholds"),
-    )  # fmt: skip
+    print(f"cell {s.model}/{s.design}/{s.solver}/{s.method}: {len(s.rtols)} tolerances", flush=True)
+    cell = run_cell(s, ref)
     print(f"observations {cell.prepare_time:.2f} s, trace+lower {cell.trace_time:.2f} s, "
-          f"trace+lower+compile {cell.compile_time:.2f} s", flush=True)  # fmt: skip
+          f"trace+lower+compile {cell.compile_time:.2f} s, warm-up {cell.warmup_time:.3f} s", flush=True)  # fmt: skip
     for i, rtol in enumerate(cell.rtols):
         print(
-            f"  rtol={rtol:.0e} status={cell.status[i]} regime={cell.regime[i]} "
-            f"error={cell.error[i]:.3g} steps={cell.n_steps[i]} run={cell.run_time[i]:.4f} s "
-            f"{cell.message[i]}",
+            f"  rtol={rtol:.0e} status={cell.status[i]} steps={cell.n_steps[i]} "
+            f"run={cell.run_time[i]:.4g} s |grad|={float((cell.grad[i] ** 2).sum()) ** 0.5:.4g} {cell.message[i]}",
             flush=True,
         )
-    io.write(io.cell_to_dataset(cell), args.out, s,
-             f"gradatlas sweep {args.model} {args.design} {args.solver} {args.method}")  # fmt: skip
+    io.write(io.cell_to_dataset(cell), args.out,
+             history=f"gradatlas sweep {s.model} {s.design} {s.solver} {s.method}")  # fmt: skip
 
 
 def cmd_aggregate(args) -> None:
     from pathlib import Path
 
     from . import io
-    from .atlas import atlas_table, build_atlas, reference_check_html, reference_check_table
+    from .atlas import (
+        atlas_table,
+        build_atlas,
+        code_warnings,
+        reference_check_html,
+        reference_check_table,
+        warn,
+    )
+    from .methods import METHODS
+    from .settings import AtlasSettings
 
-    config = json.loads(args.config)
-    atlas = build_atlas(config, args.sweeps)
-    io.write(atlas, args.out_nc, config, "gradatlas aggregate")
+    s = AtlasSettings.from_json(args.settings)
+    tangent = {m: METHODS[m].tangent_error_control for m in s.methods}
+    atlas = build_atlas(s, args.sweeps, args.references, tangent)
+    warn(code_warnings(atlas))
+    check = reference_check_table(args.checks)
+    io.write(atlas, args.out_nc, history="gradatlas aggregate")
     atlas_table(atlas).to_csv(args.out_csv, index=False)
-    check = reference_check_table(config, args.checks)
     check.to_csv(args.out_check, index=False)
     Path(args.out_check).with_suffix(".html").write_text(reference_check_html(check))
     flagged = check[check["flag"] == "DISAGREES"]
@@ -136,10 +162,9 @@ def cmd_summarize(args) -> None:
 
 def cmd_origin_table(args) -> None:
     from .origin import origin_table
+    from .settings import OriginSettings
 
-    s = _settings(args.settings)
-    table = origin_table(args.model, rtol=s.get("rtol", 1e-3), n_obs=s.get("n_obs", 500),
-                         max_steps=s.get("max_steps", 50_000))  # fmt: skip
+    table = origin_table(OriginSettings.from_json(args.settings))
     for _, r in table.iterrows():
         print(f"row {r['row']:3s} {r['method']:20s} {r['design']:16s} {r['observed']:3s} rtol={r['rtol']:.0e} "
               f"|g|={r['grad_norm']:.3g} scale={r['scale']:.3g} error={r['error']:.3g} thread={r['thread']} "
@@ -150,15 +175,14 @@ def cmd_origin_table(args) -> None:
 def cmd_chaos(args) -> None:
     from . import io
     from .origin import chaos_experiment
+    from .settings import ChaosSettings
 
-    s = _settings(args.settings)
-    ds = chaos_experiment(tuple(s.get("horizons", (1, 2, 5, 10, 15, 20, 30, 40))),
-                          rtols=tuple(s.get("rtols", (1e-6, 1e-10))), thresholds=s.get("thresholds"))  # fmt: skip
+    ds = chaos_experiment(ChaosSettings.from_json(args.settings))
     print(f"largest Lyapunov exponent from ||S(t)||: {ds.attrs['lyapunov_estimate']:.3f} "
           f"(literature {ds.attrs['lyapunov_literature']})", flush=True)  # fmt: skip
     for h, e in zip(ds["horizon"].values, ds["reference_error"].values, strict=True):
         print(f"t1={h:g}: reference error {e:.3g}", flush=True)
-    io.write(ds, args.out, s, "gradatlas chaos")
+    io.write(ds, args.out, history="gradatlas chaos")
 
 
 def cmd_origin_report(args) -> None:
@@ -177,87 +201,101 @@ def cmd_origin_report(args) -> None:
     Path(args.table_out).with_suffix(".md").write_text(origin_case.markdown(table, chaos))
 
 
+# ---- user commands ----
 def cmd_check_config(args) -> None:
+    from .config import coerce_cli_values, load_yaml, validate
     from .grid import check_config, jobs
 
-    config = json.loads(args.config)
+    config = validate(coerce_cli_values(load_yaml(args.path)))
     check_config(config)
-    print(f"config ok: {len(jobs(config))} jobs")
+    print(f"{args.path}: config ok: {len(jobs(config))} jobs")
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(prog="gradatlas", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gradatlas", usage=USAGE, add_help=True, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", help=argparse.SUPPRESS)
 
-    p = sub.add_parser("reference", help="compute one reference gradient")
-    p.add_argument("--model", required=True)
-    p.add_argument("--design", required=True)
-    p.add_argument("--settings", default="{}", help="JSON settings from the config")
+    def command(name, func, help_text):
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(func=func)
+        return p
+
+    p = command(
+        "check-config", cmd_check_config, "validate a config file against the schema and the registries"
+    )
+    p.add_argument("path", help="a YAML config file (e.g. config/quick.yaml)")
+
+    p = command("reference", cmd_reference, "compute one reference gradient")
+    p.add_argument("--settings", required=True, help="ReferenceSettings as JSON")
     p.add_argument("--out", required=True)
-    p.set_defaults(func=cmd_reference)
 
-    p = sub.add_parser("check-reference", help="recompute a reference with SUNDIALS CVODES")
+    p = command("check-reference", cmd_check_reference, "recompute a reference with SUNDIALS CVODES")
+    p.add_argument("--settings", required=True, help="the reference's ReferenceSettings as JSON")
     p.add_argument("--reference", required=True)
     p.add_argument("--out", required=True)
-    p.set_defaults(func=cmd_check_reference)
 
-    p = sub.add_parser("sweep", help="run one cell over all tolerances")
-    for key in ("model", "design", "solver", "method", "reference", "out"):
-        p.add_argument(f"--{key}", required=True)
-    p.add_argument("--settings", default="{}")
-    p.set_defaults(func=cmd_sweep)
+    p = command("sweep", cmd_sweep, "run one cell over all tolerances")
+    p.add_argument("--settings", required=True, help="SweepSettings as JSON")
+    p.add_argument("--reference", required=True)
+    p.add_argument("--out", required=True)
 
-    p = sub.add_parser("aggregate", help="merge sweep files into the atlas")
-    p.add_argument("--config", required=True, help="the workflow config as JSON")
-    p.add_argument("--sweeps", required=True, help="root folder of the sweep files")
-    p.add_argument("--checks", required=True, help="root folder of the reference cross-check files")
+    p = command("aggregate", cmd_aggregate, "score the sweep files against their references into the atlas")
+    p.add_argument("--settings", required=True, help="AtlasSettings as JSON")
+    p.add_argument("--sweeps", nargs="+", required=True)
+    p.add_argument("--references", nargs="+", required=True)
+    p.add_argument("--checks", nargs="+", required=True)
     p.add_argument("--out-check", required=True, help="reference cross-check table (CSV; an .html beside it)")
     p.add_argument("--out-nc", required=True)
     p.add_argument("--out-csv", required=True)
-    p.set_defaults(func=cmd_aggregate)
 
-    p = sub.add_parser("plot", help="draw one figure from the atlas")
+    p = command("plot", cmd_plot, "draw one figure from the atlas")
     p.add_argument("--figure", required=True)
     p.add_argument("--atlas", required=True)
     p.add_argument("--outdir", required=True)
-    p.set_defaults(func=cmd_plot)
 
-    p = sub.add_parser("summarize", help="write the summary table from the atlas")
+    p = command("summarize", cmd_summarize, "write the summary table from the atlas")
     p.add_argument("--atlas", required=True)
     p.add_argument("--out", required=True)
-    p.add_argument("--default-rtol", type=float, default=1e-3)
-    p.set_defaults(func=cmd_summarize)
+    p.add_argument("--default-rtol", type=float, required=True)
 
-    p = sub.add_parser("origin-table", help="the thread's experiments on one STG conductance set")
-    p.add_argument("--model", required=True)
-    p.add_argument("--settings", default="{}")
+    p = command("origin-table", cmd_origin_table, "the thread's experiments on one STG conductance set")
+    p.add_argument("--settings", required=True, help="OriginSettings as JSON")
     p.add_argument("--out", required=True)
-    p.set_defaults(func=cmd_origin_table)
 
-    p = sub.add_parser("chaos", help="Lorenz-63 horizon sweep and Lyapunov estimate")
-    p.add_argument("--settings", default="{}")
+    p = command("chaos", cmd_chaos, "Lorenz-63 horizon sweep and Lyapunov estimate")
+    p.add_argument("--settings", required=True, help="ChaosSettings as JSON")
     p.add_argument("--out", required=True)
-    p.set_defaults(func=cmd_chaos)
 
-    p = sub.add_parser("origin-report", help="merge origin-case tables, draw its figures")
+    p = command("origin-report", cmd_origin_report, "merge origin-case tables, draw their figures")
     p.add_argument("--tables", nargs="+", required=True)
     p.add_argument("--chaos", required=True)
     p.add_argument("--table-out", required=True)
     p.add_argument("--outdir", required=True)
-    p.set_defaults(func=cmd_origin_report)
+    return parser
 
-    p = sub.add_parser("check-config", help="validate a config (JSON) against the registries")
-    p.add_argument("--config", required=True)
-    p.set_defaults(func=cmd_check_config)
 
-    args = parser.parse_args(argv)
-    from .runtime import configure_process
+def main(argv=None) -> None:
+    args = _parser().parse_args(argv)
+    if args.command in PIPELINE:
+        from .runtime import configure_process
 
-    configure_process()
+        configure_process()
     import warnings
 
     warnings.filterwarnings("ignore", message=".*Complex dtype.*")
-    args.func(args)
+    from .config import ConfigError
+    from .errors import CorruptFile
+
+    try:
+        args.func(args)
+    except CorruptFile as e:  # one line: which file, and that a rerun recomputes it
+        print(f"error: {e}", file=sys.stderr, flush=True)
+        sys.exit(1)
+    except ConfigError as e:
+        print(f"error: {e}", file=sys.stderr, flush=True)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

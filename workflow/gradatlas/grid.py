@@ -1,22 +1,17 @@
 """The experiment grid: config -> jobs (model, design, solver, method) and exclusions.
 
-Checks every slug against the registries (after importing the user's
-``model_files``), so a bad config stops before any job runs with a message that
-names the key and lists the valid values.
+:func:`check_config` checks every slug against the registries (after loading the
+user's ``model_files``) and the relations between keys, so a bad config stops
+before any job runs with a message that names the key and lists the valid values.
+The other functions are pure functions of the (validated) config.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
-from .designs import DESIGNS
-from .methods import METHODS
-from .models import MODELS, load_model_file
-from .solvers import SOLVERS
-
-
-class ConfigError(ValueError):
-    pass
+from .config import ConfigError
 
 
 @dataclass(frozen=True)
@@ -27,59 +22,14 @@ class Cell:
     method: str
 
 
-def coerce_cli_values(config: dict) -> dict:
-    """``snakemake --config rtols=[1e-3,1e-6]`` passes list items as strings; make
-    the numeric keys numbers again (anything unparsable is left for the schema to reject)."""
-
-    def num(x):
-        if isinstance(x, str):
-            try:
-                return float(x)
-            except ValueError:
-                return x
-        return x
-
-    if isinstance(config.get("rtols"), list):
-        config["rtols"] = [num(x) for x in config["rtols"]]
-    return config
-
-
-def _check(key: str, values, registry) -> None:
-    for v in values:
-        if v not in registry:
-            raise ConfigError(
-                f"config key {key!r}: unknown {registry.kind} {v!r}; valid values are: "
-                + ", ".join(sorted(registry))
-            )
-
-
-def check_config(config: dict) -> None:
-    for path in config.get("model_files", []) or []:
-        load_model_file(path)
-    _check("models", config["models"], MODELS)
-    _check("solvers", config["solvers"], SOLVERS)
-    _check("designs", config["designs"], DESIGNS)
-    _check("methods", config["methods"], METHODS)
-    for model, solvers in (config.get("solvers_by_model") or {}).items():
-        _check("solvers_by_model", [model], MODELS)
-        _check(f"solvers_by_model.{model}", solvers, SOLVERS)
-    for i, ex in enumerate(config.get("exclude") or []):
-        for key, reg in (("model", MODELS), ("solver", SOLVERS), ("design", DESIGNS), ("method", METHODS)):
-            if key in ex:
-                _check(f"exclude[{i}].{key}", [ex[key]], reg)
-    bad = [t for t in config["rtols"] if not (isinstance(t, (int, float)) and t > 0)]
-    if bad:
-        raise ConfigError(f"config key 'rtols': tolerances must be positive numbers, got {bad}")
-    for model, states in (config.get("observe") or {}).items():
-        _check("observe", [model], MODELS)
-        try:
-            MODELS[model].state_indices(states)
-        except ValueError as e:
-            raise ConfigError(f"config key 'observe.{model}': {e}") from None
-
-
 def solvers_for(config: dict, model: str) -> list[str]:
     return list((config.get("solvers_by_model") or {}).get(model, config["solvers"]))
+
+
+def used_solvers(config: dict) -> list[str]:
+    """The configured solvers that at least one model of the grid runs with, in config order."""
+    used = {s for m in config["models"] for s in solvers_for(config, m)}
+    return [s for s in config["solvers"] if s in used]
 
 
 def observe_for(config: dict, model: str):
@@ -91,7 +41,7 @@ def exclusion_reason(config: dict, cell: Cell) -> str | None:
         return f"solver {cell.solver} is not in solvers_by_model.{cell.model}"
     for ex in config.get("exclude") or []:
         if all(getattr(cell, k) == ex[k] for k in ("model", "design", "solver", "method") if k in ex):
-            return ex.get("reason", "excluded by config")
+            return ex["reason"]
     return None
 
 
@@ -108,3 +58,77 @@ def all_cells(config: dict) -> list[Cell]:
 
 def jobs(config: dict) -> list[Cell]:
     return [c for c in all_cells(config) if exclusion_reason(config, c) is None]
+
+
+def _check(key: str, values, registry) -> None:
+    for v in values:
+        if v not in registry:
+            raise ConfigError(
+                f"config key {key!r}: unknown {registry.kind} {v!r}; valid values are: "
+                + ", ".join(sorted(registry))
+            )
+
+
+def load_model_files(config: dict) -> dict[str, str]:
+    """Load every file under ``model_files``; return {model slug: the file that defines it}.
+
+    Paths are relative to the working directory (where Snakemake runs, as for any
+    Snakemake input file), or absolute.
+    """
+    from .models import load_model_file
+
+    sources: dict[str, str] = {}
+    for i, path in enumerate(config.get("model_files") or []):
+        if not Path(path).is_file():
+            raise ConfigError(
+                f"config key 'model_files[{i}]': no such file {path!r} (relative paths are "
+                f"resolved against the working directory {str(Path.cwd())!r})"
+            )
+        for slug in load_model_file(path):
+            sources[slug] = path
+    return sources
+
+
+def check_config(config: dict) -> dict[str, str]:
+    """Check a schema-validated config against the registries and itself.
+
+    Loads the user's model files first and returns {model slug: defining file}.
+    """
+    from .designs import DESIGNS
+    from .methods import METHODS
+    from .models import MODELS
+    from .solvers import SOLVERS
+
+    sources = load_model_files(config)
+    _check("models", config["models"], MODELS)
+    _check("solvers", config["solvers"], SOLVERS)
+    _check("designs", config["designs"], DESIGNS)
+    _check("methods", config["methods"], METHODS)
+    for model, solvers in (config.get("solvers_by_model") or {}).items():
+        _check("solvers_by_model", [model], MODELS)
+        _check(f"solvers_by_model.{model}", solvers, SOLVERS)
+        missing = [s for s in solvers if s not in config["solvers"]]
+        if missing:
+            raise ConfigError(
+                f"config key 'solvers_by_model.{model}': solver(s) {missing} are not in 'solvers' "
+                f"({', '.join(config['solvers'])}); add them there or drop them here"
+            )
+    for i, ex in enumerate(config.get("exclude") or []):
+        for key, reg in (("model", MODELS), ("solver", SOLVERS), ("design", DESIGNS), ("method", METHODS)):
+            if key in ex:
+                _check(f"exclude[{i}].{key}", [ex[key]], reg)
+    t = config["thresholds"]
+    if t["accurate"] > t["degraded"]:
+        raise ConfigError(
+            f"config key 'thresholds': accurate ({t['accurate']}) must not exceed degraded ({t['degraded']})"
+        )
+    for model, states in (config.get("observe") or {}).items():
+        _check("observe", [model], MODELS)
+        try:
+            MODELS[model].state_indices(states)
+        except ValueError as e:
+            raise ConfigError(f"config key 'observe.{model}': {e}") from None
+    _check("origin_case.models", config["origin_case"]["models"], MODELS)
+    if not jobs(config):
+        raise ConfigError("the config excludes every cell of its grid: nothing to compute")
+    return sources

@@ -6,17 +6,13 @@ xarray operations drop attributes). Global attributes carry provenance.
 
 from __future__ import annotations
 
-import datetime as _dt
-import hashlib
-import json
-import platform
-import subprocess
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
 
+from . import provenance
+from .errors import CorruptFile
 from .reference import Reference
 from .sweep import CellResult
 
@@ -40,11 +36,14 @@ VARIABLES = {
     "regime": ("accuracy regime", "1"),
     "n_steps": ("accepted steps of the differentiated solve(s)", "count"),
     "n_rejected": ("rejected steps of the differentiated solve(s)", "count"),
-    "run_time": ("run time per gradient (median of repeats)", "s"),
+    "run_time": ("run time per gradient (median of the timed calls, after warm-up)", "s"),
     "run_times": ("run time per gradient, every repeat", "s"),
     "compile_time": ("trace and compile time of the cell program", "s"),
     "trace_time": ("trace and lowering part of compile_time", "s"),
     "prepare_time": ("time to compute the design's observations (nominal solves, their compile)", "s"),
+    "warmup_time": ("untimed warm-up calls before the timed calls", "s"),
+    "source_hash": ("SHA-256 of the gradatlas source that computed the cell", "1"),
+    "git_dirty": ("uncommitted changes in the package when the cell was computed", "1"),
     "reference_error": ("estimated relative error of the reference", "1"),
     "scale": ("reference gradient norm, or local gradient scale", "loss units / parameter units"),
     "rtol": ("relative tolerance", "1"),
@@ -66,54 +65,39 @@ def _annotate(ds: xr.Dataset) -> xr.Dataset:
     return ds
 
 
-def _git_commit() -> str:
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5,
-            cwd=Path(__file__).resolve().parent,
-        )  # fmt: skip
-        return out.stdout.strip() or "unknown"
-    except Exception:
-        return "unknown"
-
-
-def config_hash(config: dict) -> str:
-    return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()[:16]
-
-
-def provenance(config: dict | None = None, history: str = "") -> dict:
-    attrs = {}
-    for pkg in ("gradatlas", "jax", "jaxlib", "diffrax", "equinox"):
-        try:
-            attrs[f"version_{pkg}"] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            attrs[f"version_{pkg}"] = "not installed"
-    attrs["git_commit"] = _git_commit()
-    attrs["config_hash"] = config_hash(config or {})
-    attrs["machine"] = f"{platform.node()} {platform.machine()} {platform.system()} {platform.release()}"
-    now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    attrs["history"] = f"{now}: {history}".strip()
-    attrs["Conventions"] = "CF-1.10"
-    return attrs
-
-
 def write(ds: xr.Dataset, path: str | Path, config: dict | None = None, history: str = "") -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     ds = _annotate(ds)
-    ds.attrs.update(provenance(config, history))
+    ds.attrs.update(provenance.attributes(config, history))
     tmp = path.with_suffix(path.suffix + ".part")
     ds.to_netcdf(tmp, engine=ENGINE)
     tmp.replace(path)  # atomic: a killed job never leaves a half-written file behind
 
 
-def open_checked(path: str | Path) -> xr.Dataset:
-    """Open and load a NetCDF file; a truncated or corrupt file raises naming it."""
+def open_checked(path: str | Path, remove_if_corrupt: bool = True) -> xr.Dataset:
+    """Open and load a NetCDF result file.
+
+    A truncated or corrupt file is removed (so that rerunning the same Snakemake command
+    recomputes it) and :class:`CorruptFile` is raised, naming it. A missing file raises
+    ``FileNotFoundError`` and is left to Snakemake.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist")
     try:
         with xr.open_dataset(path, engine=ENGINE) as ds:
             return ds.load()
     except Exception as e:
-        raise OSError(f"cannot read {path}: it is truncated or corrupt ({type(e).__name__}: {e})") from e
+        if not path.exists():  # another job found it corrupt and removed it meanwhile
+            raise FileNotFoundError(f"{path} does not exist (removed while this job read it)") from e
+        reason = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+        if remove_if_corrupt:
+            path.unlink(missing_ok=True)
+            raise CorruptFile(
+                f"{path} is truncated or corrupt ({reason}); removed it: rerun the same command to recompute it"
+            ) from e
+        raise CorruptFile(f"{path} is truncated or corrupt ({reason})") from e
 
 
 # ---- references ----
@@ -133,8 +117,8 @@ def reference_to_dataset(ref: Reference) -> xr.Dataset:
     )
     ds.attrs.update(
         model=ref.model, design=ref.design, solver=ref.solver, rtol=ref.rtol,
-        check_rtol=ref.check_rtol, zero_gradient=int(ref.zero_gradient),
-        status=ref.status, message=ref.message,
+        check_rtol=ref.check_rtol, zero_gradient=int(ref.zero_gradient), t1=ref.t1,
+        status=ref.status, message=ref.message, digest=ref.digest(),
     )  # fmt: skip
     return ds
 
@@ -147,8 +131,8 @@ def reference_from_dataset(ds: xr.Dataset) -> Reference:
         point=ds["point"].values, grad=ds["ref_grad"].values, grad_check=ds["grad_check"].values,
         scale=float(ds["scale"]), error=float(ds["reference_error"]),
         zero_gradient=bool(int(a["zero_gradient"])), ts=ds["ts"].values,
-        targets=ds["targets"].values, status=a["status"], message=a.get("message", ""),
-        delta=ds["delta"].values,
+        targets=ds["targets"].values, t1=float(a["t1"]), status=a["status"],
+        message=a.get("message", ""), delta=ds["delta"].values,
     )  # fmt: skip
 
 
@@ -163,18 +147,15 @@ def check_to_dataset(ref: Reference, check: dict) -> xr.Dataset:
 
 # ---- sweep cells ----
 def cell_to_dataset(cell: CellResult) -> xr.Dataset:
+    """A sweep file: gradients, statuses, step counts and timings; no scores (the
+    aggregation scores cells against their references)."""
     r = ("rtol",)
     ds = xr.Dataset(
         {
             "grad": (("rtol", "param"), cell.grad),
-            "ref_grad": ("param", cell.ref_grad),
             "loss": (r, cell.loss),
-            "error": (r, cell.error),
-            "cosine": (r, cell.cosine),
-            "max_param_error": (r, cell.max_param_error),
             "status": (r, np.asarray(cell.status, dtype=object)),
             "message": (r, np.asarray(cell.message, dtype=object)),
-            "regime": (r, np.asarray(cell.regime, dtype=object)),
             "n_steps": (r, cell.n_steps),
             "n_rejected": (r, cell.n_rejected),
             "run_time": (r, cell.run_time),
@@ -182,8 +163,7 @@ def cell_to_dataset(cell: CellResult) -> xr.Dataset:
             "compile_time": cell.compile_time,
             "trace_time": cell.trace_time,
             "prepare_time": cell.prepare_time,
-            "reference_error": cell.reference_error,
-            "scale": cell.scale,
+            "warmup_time": cell.warmup_time,
         },
         coords={
             "rtol": cell.rtols,
@@ -191,5 +171,6 @@ def cell_to_dataset(cell: CellResult) -> xr.Dataset:
             "repeat": np.arange(cell.run_times.shape[1]),
         },
     )
-    ds.attrs.update(model=cell.model, solver=cell.solver, design=cell.design, method=cell.method)
+    ds.attrs.update(model=cell.model, solver=cell.solver, design=cell.design, method=cell.method,
+                    reference_digest=cell.reference_digest)  # fmt: skip
     return ds

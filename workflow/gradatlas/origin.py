@@ -12,10 +12,11 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from .methods import METHODS
 from .models import MODELS
 from .problem import Observation, Problem
 from .reference import compute_reference
+from .scoring import score_cell
+from .settings import ChaosSettings, OriginSettings, ReferenceSettings, SweepSettings, Thresholds
 from .sweep import run_cell
 
 #: normalised error at or above which a spurious gradient counts as "large"
@@ -117,33 +118,43 @@ def _explain(row: str, ours: str, err: float, rtol: float) -> str:
     return ""
 
 
-def origin_table(
-    model: str = "stg_liu1998",
-    *,
-    rtol: float = 1e-3,
-    n_obs: int = 500,
-    max_steps: int = 50_000,
-    accurate_rtols=ACCURATE_RTOLS,
-    reference_rtol: float = 1e-12,
-) -> pd.DataFrame:
+def origin_table(s: OriginSettings, accurate_rtols=ACCURATE_RTOLS) -> pd.DataFrame:
     """The thread's rows (plus row 6) on one conductance set, as a table."""
+    model = s.model
     refs = {
         state: compute_reference(
-            model, "uniform", state, n_obs=n_obs, rtol=reference_rtol, check_rtol=reference_rtol * 100
+            ReferenceSettings(
+                model=model,
+                design="uniform",
+                model_file=None,
+                observe=(state,),
+                n_obs=s.n_obs,
+                seed=0,
+                delta=0.0,
+                rtol=s.reference_rtol,
+                check_rtol=s.reference_check_rtol,
+                max_steps=s.reference_max_steps,
+                t1=None,
+            )
         )  # fmt: skip
         for state in ("V", "Ca")
     }
     records = []
     for row, condition, method, solver, design, state, thread, thread_large in ROWS:
         ref = refs[state]  # the scale lives on the 1 ms grid for every zero-gradient design
-        rtols = list(accurate_rtols) if row == "2" else [rtol]
+        # every zero-gradient design at p0 shares the uniform design's reference (its scale)
+        ref = _as_design(ref, design)
+        rtols = tuple(accurate_rtols) if row == "2" else (s.rtol,)
         cell = run_cell(
-            model, solver, design, method, rtols, ref, observe=state, max_steps=max_steps, repeats=1
-        )
+            SweepSettings(model=model, design=design, solver=solver, method=method, model_file=None,
+                          rtols=rtols, max_steps=s.max_steps, repeats=1, repeat_below=0.0),
+            ref,
+        )  # fmt: skip
+        errors = score_cell(cell.grad, cell.status, ref, _UNSCORED_REGIMES).error
         ok = [i for i, s in enumerate(cell.status) if s == "ok"]
         i = ok[-1] if (row == "2" and ok) else 0
         grad_norm = float(np.linalg.norm(cell.grad[i]))
-        err = float(cell.error[i])
+        err = float(errors[i])
         ours = _size(err)
         records.append(
             {
@@ -184,11 +195,23 @@ def origin_table(
     return table
 
 
+#: the origin table reports errors, not regimes: any threshold will do for score_cell
+_UNSCORED_REGIMES = Thresholds(accurate=LARGE, degraded=LARGE, reference_max_error=np.inf)
+
+
+def _as_design(ref, design: str):
+    """The uniform-grid reference relabelled for another zero-gradient design at p0 (same
+    point, scale and observation times; cells of those designs make their own targets)."""
+    import dataclasses
+
+    return dataclasses.replace(ref, design=design)
+
+
 # ---- chaos: Lorenz-63, data_fit, growing horizons ----
 LYAPUNOV_LORENZ63 = 0.9056  # Sprott (2003), Chaos and Time-Series Analysis
 
 
-def sensitivity_growth(model: str = "lorenz63", t1: float = 40.0, n: int = 401, rtol: float = 1e-12):
+def sensitivity_growth(model: str, t1: float, rtol: float, n: int = 401):
     """‖S(t)‖ (Frobenius norm of dy/dp) on a grid, from the reference forward-sensitivity solve."""
     import jax.numpy as jnp
 
@@ -196,7 +219,7 @@ def sensitivity_growth(model: str = "lorenz63", t1: float = 40.0, n: int = 401, 
     from .methods.forward_sensitivity import sensitivity_solve
 
     m = MODELS[model]
-    prob = Problem(m, DESIGNS["data_fit"], m.reference_solver, max_steps=2_000_000, t1=t1)
+    prob = Problem(m, DESIGNS["data_fit"], m.reference_solver, max_steps=CHAOS_REFERENCE_MAX_STEPS, t1=t1)
     ts = np.linspace(t1 / (n - 1), t1, n - 1)
     obs = Observation(jnp.asarray(ts), jnp.zeros((len(ts), m.n_states)), jnp.ones(len(ts)))
     ys, sens, info = sensitivity_solve(prob, m.p0, jnp.asarray(rtol), obs)
@@ -212,32 +235,37 @@ def lyapunov_fit(ts, norms, t_min: float | None = None):
     return float(slope), float(intercept)
 
 
-def chaos_experiment(
-    horizons=(1.0, 2.0, 5.0, 10.0, 15.0, 20.0, 30.0, 40.0),
-    *,
-    model: str = "lorenz63",
-    rtols=(1e-6, 1e-10),
-    methods=None,
-    solver: str = "tsit5",
-    max_steps: int = 200_000,
-    thresholds: dict | None = None,
-) -> xr.Dataset:
+#: the chaos experiment's own set-up (not configured): model, solver, observation grid,
+#: and step budgets long enough for t1 = 40 at tight tolerances
+CHAOS_MODEL, CHAOS_SOLVER, CHAOS_N_OBS = "lorenz63", "tsit5", 50
+CHAOS_MAX_STEPS, CHAOS_REFERENCE_MAX_STEPS = 200_000, 2_000_000
+
+
+def chaos_experiment(s: ChaosSettings) -> xr.Dataset:
     """Every method's error, and the reference's own estimated error, against the horizon t1."""
-    methods = list(methods or METHODS.slugs())
+    model, solver, horizons, methods, rtols = CHAOS_MODEL, CHAOS_SOLVER, s.horizons, list(s.methods), s.rtols
     n_h, n_m, n_r = len(horizons), len(methods), len(rtols)
     error = np.full((n_h, n_m, n_r), np.nan)
     regime = np.full((n_h, n_m, n_r), "", dtype=object)
     ref_error = np.full(n_h, np.nan)
     ref_scale = np.full(n_h, np.nan)
     for h, t1 in enumerate(horizons):
-        ref = compute_reference(model, "data_fit", t1=t1, n_obs=50, max_steps=2_000_000)
+        ref = compute_reference(
+            ReferenceSettings(model=model, design="data_fit", model_file=None, observe="all", n_obs=CHAOS_N_OBS,
+                              seed=s.seed, delta=s.delta, rtol=s.reference_rtol, check_rtol=s.reference_check_rtol,
+                              max_steps=CHAOS_REFERENCE_MAX_STEPS, t1=t1)
+        )  # fmt: skip
         ref_error[h], ref_scale[h] = ref.error, ref.scale
         for k, meth in enumerate(methods):
-            cell = run_cell(model, solver, "data_fit", meth, rtols, ref, t1=t1, max_steps=max_steps,
-                            repeats=1, thresholds=thresholds)  # fmt: skip
-            error[h, k] = cell.error
-            regime[h, k] = cell.regime
-    ts, norms, _ = sensitivity_growth(model, t1=max(horizons))
+            cell = run_cell(
+                SweepSettings(model=model, design="data_fit", solver=solver, method=meth, model_file=None,
+                              rtols=tuple(rtols), max_steps=CHAOS_MAX_STEPS, repeats=1, repeat_below=0.0),
+                ref,
+            )  # fmt: skip
+            scores = score_cell(cell.grad, cell.status, ref, s.thresholds)
+            error[h, k] = scores.error
+            regime[h, k] = scores.regime
+    ts, norms, _ = sensitivity_growth(model, t1=max(horizons), rtol=s.reference_rtol)
     slope, intercept = lyapunov_fit(ts, norms)
     ds = xr.Dataset(
         {

@@ -58,7 +58,8 @@ class Problem:
         design,
         solver: str,
         observe=None,
-        max_steps: int = 50_000,
+        *,
+        max_steps: int,
         t1: float | None = None,
         force_clip: bool = False,
     ):

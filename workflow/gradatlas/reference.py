@@ -15,6 +15,7 @@ on the uniform grid with targets from the reference solution at p0.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 import jax.numpy as jnp
@@ -24,6 +25,7 @@ from .designs import DESIGNS
 from .methods.forward_sensitivity import ForwardSensitivity
 from .models import MODELS
 from .problem import Observation, Problem, solve_info
+from .settings import ReferenceSettings
 from .status import Status, status_from_result
 
 SCALE_STEP = 1e-3
@@ -45,9 +47,18 @@ class Reference:
     zero_gradient: bool
     ts: np.ndarray  # observation times handed to cells (uniform grid)
     targets: np.ndarray  # targets handed to cells (data_fit)
+    t1: float  # end of the time span
     status: str = Status.OK
     message: str = ""
     delta: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    def digest(self) -> str:
+        """What a cell computed against: the point, observation times, targets and span."""
+        h = hashlib.sha256()
+        for a in (self.point, self.ts, self.targets, np.asarray([self.t1])):
+            h.update(np.ascontiguousarray(a, dtype=np.float64).tobytes())
+        h.update(" ".join(self.observe).encode())
+        return h.hexdigest()[:16]
 
 
 def perturbation(n_params: int, seed: int, size: float) -> np.ndarray:
@@ -55,30 +66,20 @@ def perturbation(n_params: int, seed: int, size: float) -> np.ndarray:
     return size * np.random.default_rng(seed).standard_normal(n_params)
 
 
-def compute_reference(
-    model: str,
-    design: str,
-    observe=None,
-    *,
-    n_obs: int = 50,
-    seed: int = 0,
-    delta_size: float = 0.05,
-    rtol: float = 1e-12,
-    check_rtol: float | None = None,
-    max_steps: int = 500_000,
-    t1: float | None = None,
-) -> Reference:
+def compute_reference(s: ReferenceSettings) -> Reference:
+    model, design, rtol = s.model, s.design, s.rtol
     m = MODELS[model]
     d = DESIGNS[design]
-    check_rtol = rtol * 100 if check_rtol is None else check_rtol
+    check_rtol = s.check_rtol
     solver = m.reference_solver
-    prob = Problem(m, d, solver, observe, max_steps=max_steps, t1=t1, force_clip=True)
+    observe = s.observe if isinstance(s.observe, str) else list(s.observe)
+    prob = Problem(m, d, solver, observe, max_steps=s.max_steps, t1=s.t1, force_clip=True)
     n_obs_states = len(prob.observe)
     p0 = np.asarray(m.p0)
-    delta = perturbation(m.n_params, seed, delta_size)
+    delta = perturbation(m.n_params, s.seed, s.delta)
 
     if d.observes_trajectory:
-        ts = jnp.asarray(prob.uniform_times(n_obs))
+        ts = jnp.asarray(prob.uniform_times(s.n_obs))
     else:
         ts = jnp.full((1,), prob.t1)
 
@@ -144,18 +145,24 @@ def compute_reference(
         zero_gradient=d.zero_gradient,
         ts=np.asarray(ts),
         targets=hand_targets,
+        t1=prob.t1,
         status=str(status),
         message=message,
         delta=delta,
     )
 
 
-def cvodes_cross_check(ref: Reference, max_steps: int = 500_000, loosest: float = 1e-6) -> dict:
+#: the loosest tolerance the CVODES cross-check tries before giving up
+CHECK_LOOSEST_RTOL = 1e-6
+
+
+def cvodes_cross_check(ref: Reference, s: ReferenceSettings) -> dict:
     """Recompute what a reference computed with SUNDIALS CVODES (forward sensitivities
     through CasADi), an implementation nobody here wrote.
 
     At the tightest workable tolerance (the reference's rtol, then 10x looser up to
-    ``loosest``), with CVODES's own error estimate (against a 100x looser CVODES solve).
+    ``CHECK_LOOSEST_RTOL``), with CVODES's own error estimate (against a 100x looser
+    CVODES solve), with the reference's step budget ``s.max_steps``.
     Relative-error designs: ``||g_cvodes - g_ref|| / ||g_ref||`` at the reference's point
     and targets. Zero-gradient designs (whose reference is exactly 0): the local gradient
     scale, with CVODES's own targets at p0: ``| ||g_cvodes|| - scale | / scale``.
@@ -163,7 +170,7 @@ def cvodes_cross_check(ref: Reference, max_steps: int = 500_000, loosest: float 
     from .methods import METHODS
 
     m, d = MODELS[ref.model], DESIGNS[ref.design]
-    prob = Problem(m, d, ref.solver, ref.observe, max_steps=max_steps, t1=float(ref.ts[-1]))
+    prob = Problem(m, d, ref.solver, ref.observe, max_steps=s.max_steps, t1=ref.t1)
     meth = METHODS["cvodes_forward"]
     p0 = np.asarray(m.p0)
     out = {"cvodes_rtol": np.nan, "cvodes_error": np.nan, "cvodes_disagreement": np.nan, "cvodes_message": ""}
@@ -178,7 +185,7 @@ def cvodes_cross_check(ref: Reference, max_steps: int = 500_000, loosest: float 
         return g, np.linalg.norm(g - ref.grad) / np.linalg.norm(ref.grad), g
 
     tol = ref.rtol
-    while tol <= loosest:
+    while tol <= CHECK_LOOSEST_RTOL:
         try:
             g, disagreement, compare = solve(tol)
             g_loose, _, compare_loose = solve(tol * 100)

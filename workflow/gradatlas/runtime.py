@@ -25,6 +25,14 @@ import os
 DEFAULT_CACHE = ".cache/jax"
 
 
+def prefer_package_dir(directory: str) -> None:
+    """Put ``directory`` (the checkout's ``workflow/`` folder) first on this process's
+    ``PYTHONPATH``, which every job inherits: jobs then import this checkout's gradatlas,
+    whatever other copy is installed (a ``PYTHONPATH`` entry precedes site-packages)."""
+    rest = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != directory]
+    os.environ["PYTHONPATH"] = os.pathsep.join([directory, *rest])
+
+
 def configure_process() -> None:
     flags = os.environ.get("XLA_FLAGS", "")
     if "xla_cpu_multi_thread_eigen" not in flags:

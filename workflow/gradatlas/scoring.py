@@ -7,7 +7,10 @@
 * Other designs: ``error = ||g - g_ref|| / ||g_ref||``.
 
 When the reference's own estimated relative error exceeds
-``thresholds["reference_max_error"]`` the cell is ``no_reference``: not scored.
+``thresholds.reference_max_error`` the cell is ``no_reference``: not scored.
+
+Scoring happens when the atlas is built (and in the origin-case experiments), never
+inside a sweep job: the thresholds are post-processing.
 """
 
 from __future__ import annotations
@@ -16,9 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .settings import Thresholds
 from .status import Regime, Status
-
-DEFAULT_THRESHOLDS = {"accurate": 1e-2, "degraded": 1e-1, "reference_max_error": 1e-2}
 
 
 @dataclass(frozen=True)
@@ -29,14 +31,21 @@ class Score:
     regime: Regime
 
 
-def score(grad, ref_grad, scale, zero_gradient, ref_error, status, thresholds=None) -> Score:
-    t = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
+@dataclass(frozen=True)
+class CellScores:
+    error: np.ndarray  # (R,)
+    cosine: np.ndarray
+    max_param_error: np.ndarray
+    regime: list[str]
+
+
+def score(grad, ref_grad, scale, zero_gradient, ref_error, status, t: Thresholds) -> Score:
     nan = float("nan")
     if status == Status.UNSUPPORTED:
         return Score(nan, nan, nan, Regime.UNSUPPORTED)
     if status != Status.OK:
         return Score(nan, nan, nan, Regime.FAILED)
-    if not np.isfinite(ref_error) or ref_error > t["reference_max_error"] or not scale > 0:
+    if not np.isfinite(ref_error) or ref_error > t.reference_max_error or not scale > 0:
         return Score(nan, nan, nan, Regime.NO_REFERENCE)
     g = np.asarray(grad, float)
     r = np.asarray(ref_grad, float)
@@ -50,10 +59,26 @@ def score(grad, ref_grad, scale, zero_gradient, ref_error, status, thresholds=No
         cosine = float(g @ r / denom) if denom > 0 else nan
         with np.errstate(divide="ignore", invalid="ignore"):
             max_param = float(np.max(np.abs(g - r) / np.abs(r)))
-    if error <= t["accurate"]:
+    if error <= t.accurate:
         regime = Regime.ACCURATE
-    elif error <= t["degraded"]:
+    elif error <= t.degraded:
         regime = Regime.DEGRADED
     else:
         regime = Regime.WRONG
     return Score(error, cosine, max_param, regime)
+
+
+def score_cell(grads, statuses, reference, t: Thresholds) -> CellScores:
+    """Score every tolerance of a cell (``grads`` (R, P), ``statuses`` (R,)) against a
+    :class:`~gradatlas.reference.Reference`; a failed reference scores as no_reference."""
+    ref_error = reference.error if reference.status == Status.OK else np.inf
+    scores = [
+        score(g, reference.grad, reference.scale, reference.zero_gradient, ref_error, Status(st), t)
+        for g, st in zip(grads, statuses, strict=True)
+    ]
+    return CellScores(
+        error=np.array([x.error for x in scores]),
+        cosine=np.array([x.cosine for x in scores]),
+        max_param_error=np.array([x.max_param_error for x in scores]),
+        regime=[x.regime.value for x in scores],
+    )

@@ -4,13 +4,24 @@ All tolerances run through *one* compiled program (the tolerance is a traced
 array). The design's observations (for nominal_steps and uniform: a nominal solve
 per tolerance, in a program shared by all methods) are computed first, outside
 that program; their time is ``prepare_time``. Compile time is measured once per
-cell (trace or load from the trace cache, lower, compile); run time per tolerance
-is the median of up to ``repeats`` calls after compilation, each ended by
-``jax.block_until_ready``: the gradient's cost alone. A call that takes
-``repeat_below`` seconds or longer is not repeated: its relative timing noise is
-already small, and repeating the slowest cells would triple the cost of the grid.
-Nothing numerical raises out of here: failures come back as a
-:class:`~gradatlas.status.Status` with a message.
+cell (trace or load from the trace cache, lower, compile).
+
+Run times are steady-state figures. The first calls of a freshly compiled program
+are slow (measured in a fork-server worker on lotka_volterra: 0.86 and 0.26 ms for
+the first two calls, 0.14 ms from the third on; later tolerances of the same program
+are steady from their first call). So before any call is timed, the program is called
+``WARMUP_CALLS`` times untimed at the first tolerance (the loosest of the grid, so the
+cheapest call); that time is ``warmup_time``. A host method (CVODES) builds a new
+callable per tolerance, and each one gets its own warm-up calls. Then each tolerance
+is timed up to ``repeats`` times, each call ended by ``jax.block_until_ready``; a
+call that takes ``repeat_below`` seconds or longer is not repeated (its relative
+timing noise is already small). ``run_time`` is the median of the timed calls: the
+gradient's cost alone, without compilation, observations or warm-up.
+
+The cell is not scored here: the sweep file holds gradients, statuses, step counts
+and timings, and the aggregation scores them against the reference (so a change of
+the thresholds reruns nothing but the aggregation). Nothing numerical raises out of
+here: failures come back as a :class:`~gradatlas.status.Status` with a message.
 """
 
 from __future__ import annotations
@@ -29,8 +40,11 @@ from .methods._base import MethodOutput
 from .models import MODELS
 from .problem import Observation, Problem, SolveInfo
 from .reference import Reference
-from .scoring import score
+from .settings import SweepSettings
 from .status import Status, status_from_result
+
+#: untimed calls of a new program (or host callable) before any call is timed
+WARMUP_CALLS = 2
 
 
 @dataclass
@@ -42,23 +56,18 @@ class CellResult:
     rtols: np.ndarray  # (R,)
     param_names: list[str]
     grad: np.ndarray  # (R, P)
-    ref_grad: np.ndarray  # (P,)
     loss: np.ndarray  # (R,)
-    error: np.ndarray
-    cosine: np.ndarray
-    max_param_error: np.ndarray
     status: list[str]
     message: list[str]
-    regime: list[str]
     n_steps: np.ndarray
     n_rejected: np.ndarray
-    run_time: np.ndarray  # (R,) median, s
+    run_time: np.ndarray  # (R,) median of the timed calls, s
     run_times: np.ndarray  # (R, repeats), s
     compile_time: float  # s, trace + lower + compile, once for all tolerances
     trace_time: float  # s, the trace + lower part of compile_time
     prepare_time: float  # s, the design's observations (nominal solves and their compile)
-    reference_error: float
-    scale: float
+    warmup_time: float  # s, the untimed warm-up calls
+    reference_digest: str  # which reference the cell was computed against
 
 
 def build_program(problem: Problem, method, max_traces: int | None = None):
@@ -72,62 +81,35 @@ def build_program(problem: Problem, method, max_traces: int | None = None):
     return eqx.filter_jit(program)
 
 
-def run_cell(
-    model: str,
-    solver: str,
-    design: str,
-    method: str,
-    rtols,
-    reference: Reference,
-    *,
-    observe=None,
-    max_steps: int = 50_000,
-    repeats: int = 3,
-    repeat_below: float = 0.2,
-    thresholds: dict | None = None,
-    t1: float | None = None,
-    max_traces: int | None = None,
-) -> CellResult:
-    m, d, meth = MODELS[model], DESIGNS[design], METHODS[method]
-    rtols = np.asarray(rtols, dtype=float)
+def run_cell(s: SweepSettings, reference: Reference, *, max_traces: int | None = None) -> CellResult:
+    if (reference.model, reference.design) != (s.model, s.design):
+        raise ValueError(
+            f"the reference is for {reference.model}/{reference.design}, the cell is {s.model}/{s.design}"
+        )
+    m, d, meth = MODELS[s.model], DESIGNS[s.design], METHODS[s.method]
+    rtols = np.asarray(s.rtols, dtype=float)
     if np.any(~(rtols > 0)):
         raise ValueError(f"tolerances must be positive, got {rtols.tolist()}")
-    n_r = len(rtols)
-    problem = Problem(m, d, solver, observe, max_steps=max_steps, t1=t1)
+    problem = Problem(m, d, s.solver, list(reference.observe), max_steps=s.max_steps, t1=reference.t1)
     data = Observation(
         jnp.asarray(reference.ts),
         jnp.asarray(reference.targets),
         jnp.ones(len(reference.ts)),
     )
     p = jnp.asarray(reference.point)
-    p0 = m.p0
-
     runner = _run_traced if meth.traced else _run_host
-    r = runner(problem, meth, rtols, p, p0, data, _Timer(repeats, repeat_below), max_traces)
-
-    ref_ok = reference.status == Status.OK
-    ref_error = reference.error if ref_ok else np.inf
-    scores = [
-        score(r.grad[i], reference.grad, reference.scale, d.zero_gradient, ref_error,
-              Status(r.status[i]), thresholds)
-        for i in range(n_r)
-    ]  # fmt: skip
+    r = runner(problem, meth, rtols, p, m.p0, data, _Timer(s.repeats, s.repeat_below), max_traces)
     return CellResult(
-        model=model,
-        solver=solver,
-        design=design,
-        method=method,
+        model=s.model,
+        solver=s.solver,
+        design=s.design,
+        method=s.method,
         rtols=rtols,
         param_names=m.param_names,
         grad=r.grad,
-        ref_grad=np.asarray(reference.grad),
         loss=r.loss,
-        error=np.array([s.error for s in scores]),
-        cosine=np.array([s.cosine for s in scores]),
-        max_param_error=np.array([s.max_param_error for s in scores]),
         status=r.status,
         message=r.message,
-        regime=[s.regime.value for s in scores],
         n_steps=r.n_steps,
         n_rejected=r.n_rejected,
         run_time=np.array([np.nanmedian(t) if np.any(np.isfinite(t)) else np.nan for t in r.run_times]),
@@ -135,17 +117,28 @@ def run_cell(
         compile_time=float(r.compile_time),
         trace_time=float(r.trace_time),
         prepare_time=float(r.prepare_time),
-        reference_error=float(reference.error),
-        scale=float(reference.scale),
+        warmup_time=float(r.warmup_time),
+        reference_digest=reference.digest(),
     )
 
 
 class _Timer:
-    """Up to ``repeats`` timed calls; none after a call of ``repeat_below`` seconds or more."""
+    """Warm-up calls, then up to ``repeats`` timed calls; none after a call of
+    ``repeat_below`` seconds or more."""
 
     def __init__(self, repeats: int, repeat_below: float):
         self.repeats = max(int(repeats), 1)
         self.repeat_below = float(repeat_below)
+
+    def warm_up(self, call, *args) -> float:
+        """``WARMUP_CALLS`` untimed calls of a new callable (fewer if one is slow); their seconds."""
+        t_start = time.perf_counter()
+        for _ in range(WARMUP_CALLS):
+            t_call = time.perf_counter()
+            call(*args)
+            if time.perf_counter() - t_call >= self.repeat_below:
+                break
+        return time.perf_counter() - t_start
 
     def time(self, times: np.ndarray, call, *args):
         """Time ``call(*args)`` into ``times`` (a row of ``_Runs.run_times``); return its last result."""
@@ -172,6 +165,7 @@ class _Runs:
         self.compile_time = np.nan
         self.trace_time = np.nan
         self.prepare_time = np.nan
+        self.warmup_time = 0.0
 
     def observations(self, problem, p0, rtols, data) -> list | None:
         """The design's observations per tolerance (timed); None, with the cell failed, if that fails."""
@@ -221,12 +215,16 @@ def _run_traced(problem, meth, rtols, p, p0, data, timer, max_traces) -> _Runs:
     def call(*args):
         return jax.block_until_ready(compiled(*args))
 
+    warm = False
     for i, rtol in enumerate(rtols):
         obs, nominal = observations[i]
         if r.nominal_failed(i, nominal):  # nothing to differentiate
             continue
         call_args = (p, jnp.asarray(rtol), *obs)
         try:
+            if not warm:  # the first tolerance that runs warms the program up
+                r.warmup_time += timer.warm_up(call, *call_args)
+                warm = True
             out = timer.time(r.run_times[i], call, *call_args)
             out = MethodOutput(out[0], out[1], SolveInfo(*out[2:]))
         except Exception as e:  # e.g. an equinox runtime error with EQX_ON_ERROR=raise
@@ -282,6 +280,7 @@ def _run_host(problem, meth, rtols, p, p0, data, timer, max_traces) -> _Runs:
             if not (design.zero_gradient and np.array_equal(p_np, p0_np)):
                 _, steps, rejected = nominal(p_np)
             r.n_steps[i], r.n_rejected[i] = steps, rejected
+            r.warmup_time += timer.warm_up(loss_grad, p_np)  # a new callable at every tolerance
             r.loss[i], r.grad[i] = timer.time(r.run_times[i], loss_grad, p_np)
         except RuntimeError as e:  # CasADi reports solver failures as RuntimeError
             text = str(e).strip()

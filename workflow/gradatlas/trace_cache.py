@@ -35,6 +35,8 @@ from pathlib import Path
 
 import jax
 
+from . import provenance
+
 _DIR: Path | None = None
 _PACKAGES = ("jax", "jaxlib", "diffrax", "equinox", "optimistix", "lineax")
 
@@ -47,11 +49,7 @@ def enable(directory: str | os.PathLike | None) -> None:
 
 @functools.cache
 def _environment_hash() -> str:
-    h = hashlib.sha256()
-    package = Path(__file__).resolve().parent
-    for path in sorted(package.rglob("*.py")):
-        h.update(str(path.relative_to(package)).encode())
-        h.update(path.read_bytes())
+    h = hashlib.sha256(provenance.source_hash().encode())
     for name in _PACKAGES:
         try:
             h.update(f"{name}={metadata.version(name)}".encode())

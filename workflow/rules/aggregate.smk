@@ -1,18 +1,19 @@
 rule aggregate_atlas:
     input:
         sweeps=get_sweep_files,
+        references=get_reference_files,
         checks=get_reference_check_files,
     output:
-        nc="results/atlas.nc",
-        csv="results/atlas.csv",
+        nc=paths.ATLAS,
+        csv=paths.ATLAS_CSV,
         check=report(
-            "results/reference_check.csv",
+            paths.REFERENCE_CHECK_TABLE,
             caption="../report/reference_check.rst",
             category="Tables",
             labels={"table": "reference check (CSV)"},
         ),
         check_html=report(
-            "results/reference_check.html",
+            paths.REFERENCE_CHECK_HTML,
             caption="../report/reference_check.rst",
             category="Tables",
             labels={"table": "reference check"},
@@ -26,8 +27,8 @@ rule aggregate_atlas:
         mem_mb=1000,
         runtime=10,
     params:
-        config=get_atlas_config,
+        settings=get_atlas_settings,
     shell:
-        "EQX_ON_ERROR=nan python -m gradatlas_launch aggregate --config {params.config} --sweeps results/sweeps"
-        " --checks results/reference_checks --out-check {output.check}"
-        " --out-nc {output.nc} --out-csv {output.csv} > {log} 2>&1"
+        "EQX_ON_ERROR=nan python -m gradatlas_launch aggregate --settings {params.settings}"
+        " --sweeps {input.sweeps} --references {input.references} --checks {input.checks}"
+        " --out-check {output.check} --out-nc {output.nc} --out-csv {output.csv} > {log} 2>&1"

@@ -1,27 +1,48 @@
-import json
+import os
 import shlex
 import sys
 from pathlib import Path
 
-from snakemake.utils import validate
+# Jobs run this checkout's library, whatever else is installed: the package is imported
+# from the workflow's own workflow/ folder, here and (through PYTHONPATH, which every
+# job inherits, on a cluster too) in every job.
+WORKFLOW_DIR = str(Path(workflow.basedir) / "workflow")
+sys.path.insert(0, WORKFLOW_DIR)
 
-# The library is installed with `pip install -e .`; this also makes a plain
-# checkout work.
-sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
+from gradatlas.runtime import prefer_package_dir  # noqa: E402
 
-from gradatlas.grid import (  # noqa: E402
+prefer_package_dir(WORKFLOW_DIR)
+
+from gradatlas import paths  # noqa: E402
+from gradatlas import settings as S  # noqa: E402
+from gradatlas.config import (
     ConfigError,
-    check_config,
     coerce_cli_values,
-    jobs,
-    observe_for,
-)
+    load_yaml,
+    validate,
+)  # noqa: E402
+from gradatlas.grid import Cell, check_config, jobs  # noqa: E402
 
+# The paper grid is the default. A config given with --configfile replaces it
+# (instead of being merged into it, which would leak paper-grid keys such as
+# solvers_by_model into a smaller grid). Snakemake's own loader reports a YAML
+# syntax error without its position, so the default file is read here first.
+DEFAULT_CONFIG = "config/config.yaml"
+if not workflow.overwrite_configfiles:
+    try:
+        load_yaml(Path(workflow.basedir) / DEFAULT_CONFIG)
+    except ConfigError as e:
+        raise WorkflowError(str(e))
+
+    configfile: DEFAULT_CONFIG
+
+
+# The schema's defaults are the only defaults; a violation is one line naming the key.
 coerce_cli_values(config)
-validate(config, schema="../schemas/config.schema.yaml")
 try:
-    check_config(config)
-except (ConfigError, ValueError, FileNotFoundError) as e:
+    validate(config)
+    MODEL_FILES = check_config(config)  # {model slug: the user file that defines it}
+except (ConfigError, ValueError, TypeError) as e:
     raise WorkflowError(f"invalid config: {e}")
 
 JOBS = jobs(config)
@@ -42,70 +63,93 @@ wildcard_constraints:
 FIGURES = ["regime_map", "error_vs_tolerance", "work_precision", "failure_map"]
 
 
+def _json(settings):
+    return shlex.quote(settings.to_json())
+
+
+def _categories():
+    from gradatlas.models import MODELS
+
+    return {m: MODELS[m].category for m in config["models"]}
+
+
+def get_model_file(wildcards):
+    """The user file a model comes from: an input of every job whose output depends on it."""
+    path = MODEL_FILES.get(wildcards.model)
+    return [path] if path else []
+
+
+def get_reference_settings(wildcards):
+    return _json(
+        S.reference_settings(
+            config, wildcards.model, wildcards.design, MODEL_FILES.get(wildcards.model)
+        )
+    )
+
+
+def get_sweep_settings(wildcards):
+    cell = Cell(wildcards.model, wildcards.design, wildcards.solver, wildcards.method)
+    return _json(S.sweep_settings(config, cell, MODEL_FILES.get(wildcards.model)))
+
+
+def get_atlas_settings(wildcards):
+    return _json(S.atlas_settings(config, _categories()))
+
+
+def get_origin_settings(wildcards):
+    return _json(S.origin_settings(config, wildcards.stg_model))
+
+
+def get_chaos_settings(wildcards):
+    return _json(S.chaos_settings(config))
+
+
+def get_reference(wildcards):
+    return paths.reference(wildcards.model, wildcards.design)
+
+
+def get_sweep_files(wildcards):
+    return [paths.sweep(c.model, c.design, c.solver, c.method) for c in JOBS]
+
+
+def _reference_pairs():
+    return sorted({(c.model, c.design) for c in JOBS})
+
+
+def get_reference_files(wildcards):
+    return [paths.reference(m, d) for m, d in _reference_pairs()]
+
+
+def get_reference_check_files(wildcards):
+    return [paths.reference_check(m, d) for m, d in _reference_pairs()]
+
+
+def get_missing_intermediates(wildcards):
+    """Intermediate files that were deleted after the atlas was built. Snakemake does not
+    recompute a missing intermediate while everything after it is up to date, so the
+    default targets ask for them: a plain rerun recomputes them, and what depends on them.
+    """
+    if not os.path.exists(paths.ATLAS):
+        return []
+    files = get_sweep_files(wildcards) + get_reference_files(wildcards)
+    return [
+        f for f in files + get_reference_check_files(wildcards) if not os.path.exists(f)
+    ]
+
+
+def get_output_dir(wildcards, output):
+    return os.path.dirname(output[0])
+
+
 def get_figure_files(wildcards):
     return [
-        f"results/figures/{name}.{ext}"
+        paths.figure(name, ext)
         for name in FIGURES
         for ext in ("svg", "pdf", "png", "findings.html")
     ]
 
 
 def get_origin_tables(wildcards):
-    return [f"results/origin_case/{m}.csv" for m in config["origin_case"]["models"]]
-
-
-def get_origin_settings(wildcards):
-    keys = ("rtol", "n_obs", "max_steps")
-    settings = {k: config["origin_case"][k] for k in keys}
-    return shlex.quote(json.dumps(settings, sort_keys=True))
-
-
-def get_chaos_settings(wildcards):
-    settings = {
-        "horizons": config["origin_case"]["horizons"],
-        "rtols": config["origin_case"]["chaos_rtols"],
-        "thresholds": config["thresholds"],
-    }
-    return shlex.quote(json.dumps(settings, sort_keys=True))
-
-
-def get_reference(wildcards):
-    return f"results/references/{wildcards.model}/{wildcards.design}.nc"
-
-
-def get_reference_settings(wildcards):
-    settings = {
-        "observe": observe_for(config, wildcards.model),
-        "n_obs": config["n_obs"],
-        "seed": config["seed"],
-        "delta": config["delta"],
-        "reference": config["reference"],
-    }
-    return shlex.quote(json.dumps(settings, sort_keys=True))
-
-
-def get_sweep_settings(wildcards):
-    settings = {
-        "observe": observe_for(config, wildcards.model),
-        "rtols": config["rtols"],
-        "max_steps": config["max_steps"],
-        "repeats": config["repeats"],
-        "repeat_below": config["repeat_below"],
-        "thresholds": config["thresholds"],
-    }
-    return shlex.quote(json.dumps(settings, sort_keys=True))
-
-
-def get_sweep_files(wildcards):
     return [
-        f"results/sweeps/{c.model}/{c.design}/{c.solver}/{c.method}.nc" for c in JOBS
+        paths.ORIGIN_TABLE.format(stg_model=m) for m in config["origin_case"]["models"]
     ]
-
-
-def get_reference_check_files(wildcards):
-    pairs = sorted({(c.model, c.design) for c in JOBS})
-    return [f"results/reference_checks/{m}/{d}.nc" for m, d in pairs]
-
-
-def get_atlas_config(wildcards):
-    return shlex.quote(json.dumps(config, sort_keys=True))

@@ -1,6 +1,6 @@
 rule run_origin_case:
     output:
-        "results/origin_case/{stg_model}.csv",
+        paths.ORIGIN_TABLE,
     log:
         "logs/origin_case/{stg_model}.log",
     benchmark:
@@ -22,7 +22,7 @@ rule run_origin_case:
 
 rule run_chaos_experiment:
     output:
-        "results/origin_case/chaos.nc",
+        paths.CHAOS,
     log:
         "logs/origin_case/chaos.log",
     benchmark:
@@ -43,10 +43,10 @@ rule run_chaos_experiment:
 rule tabulate_origin_case:
     input:
         tables=get_origin_tables,
-        chaos="results/origin_case/chaos.nc",
+        chaos=paths.CHAOS,
     output:
         table=report(
-            "results/origin_case/table.csv",
+            paths.ORIGIN_SUMMARY,
             caption="../report/origin_table.rst",
             category="Origin case",
             labels={"item": "table"},
@@ -74,9 +74,11 @@ rule tabulate_origin_case:
     resources:
         mem_mb=1000,
         runtime=10,
+    params:
+        outdir=get_output_dir,
     shell:
         "EQX_ON_ERROR=nan python -m gradatlas_launch origin-report --tables {input.tables}"
-        " --chaos {input.chaos} --table-out {output.table} --outdir results/origin_case > {log} 2>&1"
+        " --chaos {input.chaos} --table-out {output.table} --outdir {params.outdir} > {log} 2>&1"
 
 
 rule origin_case:

@@ -1,6 +1,8 @@
 rule compute_reference:
+    input:
+        model_file=get_model_file,
     output:
-        "results/references/{model}/{design}.nc",
+        paths.REFERENCE,
     log:
         "logs/references/{model}/{design}.log",
     benchmark:
@@ -14,15 +16,16 @@ rule compute_reference:
     params:
         settings=get_reference_settings,
     shell:
-        "EQX_ON_ERROR=nan python -m gradatlas_launch reference --model {wildcards.model} --design {wildcards.design}"
-        " --settings {params.settings} --out {output} > {log} 2>&1"
+        "EQX_ON_ERROR=nan python -m gradatlas_launch reference --settings {params.settings}"
+        " --out {output} > {log} 2>&1"
 
 
 rule check_reference:
     input:
-        "results/references/{model}/{design}.nc",
+        reference=paths.REFERENCE,
+        model_file=get_model_file,
     output:
-        "results/reference_checks/{model}/{design}.nc",
+        paths.REFERENCE_CHECK,
     log:
         "logs/reference_checks/{model}/{design}.log",
     benchmark:
@@ -35,6 +38,8 @@ rule check_reference:
     resources:
         mem_mb=1000,
         runtime=15,
+    params:
+        settings=get_reference_settings,
     shell:
-        "EQX_ON_ERROR=nan python -m gradatlas_launch check-reference --reference {input}"
-        " --out {output} > {log} 2>&1"
+        "EQX_ON_ERROR=nan python -m gradatlas_launch check-reference --settings {params.settings}"
+        " --reference {input.reference} --out {output} > {log} 2>&1"

@@ -1,18 +1,18 @@
 rule plot_figure:
     input:
-        "results/atlas.nc",
+        paths.ATLAS,
     output:
-        svg="results/figures/{figure}.svg",
-        pdf="results/figures/{figure}.pdf",
+        svg=paths.FIGURE.replace("{ext}", "svg"),
+        pdf=paths.FIGURE.replace("{ext}", "pdf"),
         png=report(
-            "results/figures/{figure}.png",
+            paths.FIGURE.replace("{ext}", "png"),
             caption="../report/figure.rst",
             category="Figures",
             subcategory="{figure}",
             labels={"figure": "{figure}", "item": "figure"},
         ),
         findings=report(
-            "results/figures/{figure}.findings.html",
+            paths.FIGURE.replace("{ext}", "findings.html"),
             caption="../report/findings.rst",
             category="Figures",
             subcategory="{figure}",
@@ -28,17 +28,19 @@ rule plot_figure:
     resources:
         mem_mb=1500,
         runtime=10,
+    params:
+        outdir=get_output_dir,
     shell:
         "EQX_ON_ERROR=nan python -m gradatlas_launch plot --figure {wildcards.figure}"
-        " --atlas {input} --outdir results/figures > {log} 2>&1"
+        " --atlas {input} --outdir {params.outdir} > {log} 2>&1"
 
 
 rule write_summary:
     input:
-        "results/atlas.nc",
+        paths.ATLAS,
     output:
         report(
-            "results/summary.csv",
+            paths.SUMMARY,
             caption="../report/summary.rst",
             category="Tables",
             labels={"table": "summary"},
@@ -62,13 +64,12 @@ rule atlas_figures:
     default_target: False
     input:
         get_figure_files,
-        "results/summary.csv",
+        paths.SUMMARY,
+        get_missing_intermediates,
 
 
 rule paper_figures:
     default_target: False
     input:
         rules.atlas_figures.input,
-        "results/origin_case/table.csv",
-        "results/origin_case/origin_case.png",
-        "results/origin_case/chaos.png",
+        rules.tabulate_origin_case.output,

@@ -1,8 +1,9 @@
 rule run_sweep:
     input:
-        get_reference,
+        reference=get_reference,
+        model_file=get_model_file,
     output:
-        "results/sweeps/{model}/{design}/{solver}/{method}.nc",
+        paths.SWEEP,
     log:
         "logs/sweeps/{model}/{design}/{solver}/{method}.log",
     benchmark:
@@ -22,6 +23,5 @@ rule run_sweep:
     params:
         settings=get_sweep_settings,
     shell:
-        "EQX_ON_ERROR=nan python -m gradatlas_launch sweep --model {wildcards.model} --design {wildcards.design}"
-        " --solver {wildcards.solver} --method {wildcards.method} --reference {input}"
-        " --settings {params.settings} --out {output} > {log} 2>&1"
+        "EQX_ON_ERROR=nan python -m gradatlas_launch sweep --settings {params.settings}"
+        " --reference {input.reference} --out {output} > {log} 2>&1"

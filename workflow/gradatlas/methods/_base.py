@@ -28,6 +28,10 @@ class AbstractMethod(abc.ABC):
     slug: ClassVar[str]
     #: one line for reports: what the method does
     description: ClassVar[str]
+    #: do the sensitivities (tangents, or the adjoint) enter an adaptive error norm? When not,
+    #: the steps are chosen for the states alone and nothing controls the gradient's accuracy
+    #: (the atlas's ``tangent_error_control`` coordinate; figures group methods by it)
+    tangent_error_control: ClassVar[bool]
     #: True: ``value_and_grad`` is traced into the cell's one compiled JAX program.
     #: False: a host method (another library) that implements ``HostMethod``'s interface.
     traced: ClassVar[bool] = True
@@ -52,6 +56,8 @@ METHODS: Registry[AbstractMethod] = Registry("method")
 
 
 def register_method(method: AbstractMethod) -> AbstractMethod:
+    if not isinstance(getattr(method, "tangent_error_control", None), bool):
+        raise TypeError(f"method {method.slug!r} must declare tangent_error_control = True or False")
     return METHODS.register(method.slug, method)
 
 

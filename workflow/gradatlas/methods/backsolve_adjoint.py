@@ -21,6 +21,7 @@ class BacksolveAdjoint(AbstractMethod):
 
     slug = "backsolve_adjoint"
     description = "continuous adjoint, state re-solved backwards"
+    tangent_error_control = True
 
     def value_and_grad(self, problem, p, rtol, obs):
         loss, info = problem.solve_loss(jax.lax.stop_gradient(p), rtol, obs)

@@ -10,6 +10,7 @@ class CvodesAdjoint(CvodesMethod):
 
     slug = "cvodes_adjoint"
     description = "CVODES adjoint sensitivities (CasADi reverse mode)"
+    tangent_error_control = True
     reverse = True
 
 

@@ -13,6 +13,7 @@ class CvodesForward(CvodesMethod):
 
     slug = "cvodes_forward"
     description = "CVODES forward sensitivities (CasADi), error-controlled"
+    tangent_error_control = True
     reverse = False
 
 

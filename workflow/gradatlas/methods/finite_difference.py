@@ -23,6 +23,7 @@ class FiniteDifference(AbstractMethod):
 
     slug = "finite_difference"
     description = "central differences of the adaptive solve"
+    tangent_error_control = False
 
     def value_and_grad(self, problem, p, rtol, obs):
         n_p = p.shape[0]

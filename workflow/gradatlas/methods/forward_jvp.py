@@ -14,6 +14,7 @@ class ForwardJVP(AbstractMethod):
 
     slug = "forward_jvp"
     description = "JAX forward mode; steps chosen by the primal alone"
+    tangent_error_control = False
 
     def value_and_grad(self, problem, p, rtol, obs):
         def f(q):

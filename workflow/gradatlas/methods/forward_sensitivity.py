@@ -45,6 +45,7 @@ class ForwardSensitivity(AbstractMethod):
 
     slug = "forward_sensitivity"
     description = "augmented (y, S) system; sensitivities in the error norm"
+    tangent_error_control = True
 
     def value_and_grad(self, problem, p, rtol, obs):
         ys, sens, info = sensitivity_solve(problem, p, rtol, obs)

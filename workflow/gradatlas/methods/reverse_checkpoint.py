@@ -11,6 +11,7 @@ class ReverseCheckpoint(AbstractMethod):
 
     slug = "reverse_checkpoint"
     description = "reverse mode through the solver, recursive checkpointing"
+    tangent_error_control = False
 
     def value_and_grad(self, problem, p, rtol, obs):
         return reverse_mode(problem, p, rtol, obs, diffrax.RecursiveCheckpointAdjoint())

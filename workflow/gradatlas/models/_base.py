@@ -8,6 +8,7 @@ units, which states are fast or slow, and an absolute-tolerance scale.
 from __future__ import annotations
 
 import abc
+import hashlib
 import importlib.util
 import sys
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import ClassVar
 import jax.numpy as jnp
 import numpy as np
 
-from .._registry import Registry
+from .._registry import DuplicateSlugError, Registry
 from ..ops import JAX_OPS
 
 
@@ -119,19 +120,53 @@ def register_model(model: AbstractModel) -> AbstractModel:
     return MODELS.register(model.slug, model)
 
 
-def load_model_file(path: str | Path) -> None:
-    """Import a user's Python file that calls :func:`register_model`.
+def load_model_file(path: str | Path) -> list[str]:
+    """Import a user's Python file that calls :func:`register_model`; return the slugs it registered.
 
-    This is how a model is added without editing the package: name the file in
-    the config under ``model_files``.
+    This is how a model is added without editing the package: name the file in the
+    config under ``model_files``. Each file gets a module name of its own (from its
+    resolved path), so two files with the same name in different folders both load;
+    loading the same file twice registers its models once.
     """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"model file {str(path)!r} does not exist")
-    name = f"gradatlas_user_{path.stem}"
+    resolved = path.resolve()
+    name = (
+        "gradatlas_user_"
+        + hashlib.sha256(str(resolved).encode()).hexdigest()[:12]
+        + "_"
+        + _identifier(path.stem)
+    )
     if name in sys.modules:
-        return
-    spec = importlib.util.spec_from_file_location(name, path)
+        return list(_LOADED[name])
+    before = set(MODELS)
+    spec = importlib.util.spec_from_file_location(name, resolved)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except DuplicateSlugError as e:
+        del sys.modules[name]
+        other = MODEL_FILES.get(e.slug, "the built-in models")
+        raise ValueError(
+            f"model file {str(path)!r}: model slug {e.slug!r} is already defined by {other}"
+        ) from None
+    except BaseException:
+        del sys.modules[name]
+        raise
+    slugs = [s for s in MODELS if s not in before]
+    _LOADED[name] = slugs
+    for slug in slugs:
+        MODEL_FILES[slug] = str(resolved)
+    return slugs
+
+
+def _identifier(text: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in text)
+
+
+#: module name -> the slugs its file registered
+_LOADED: dict[str, list[str]] = {}
+#: model slug -> the resolved path of the user file that defines it (built-in models are absent)
+MODEL_FILES: dict[str, str] = {}

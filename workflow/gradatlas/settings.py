@@ -1,0 +1,250 @@
+"""One typed settings object per kind of job, built from the validated config in one place.
+
+The Snakemake rules call the ``*_settings(config, ...)`` builders below (through the
+input functions in ``workflow/rules/common.smk``) and hand the result to the job as
+JSON; the job parses it back with ``<Kind>Settings.from_json`` and passes the object
+down. Nothing below the command line has a default of its own for a configured
+value: the schema's defaults, filled in by :func:`gradatlas.config.validate`, are the
+only defaults. Parsing is strict: a missing or unknown field is an error.
+
+Settings are also the rerun trigger: Snakemake reruns a job when its settings change,
+so each job's settings hold what that job's output depends on and nothing more (a
+sweep's holds no thresholds: scoring happens in the aggregation).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import typing
+from dataclasses import dataclass
+
+from .grid import Cell, all_cells, exclusion_reason, observe_for, used_solvers
+
+
+class SettingsError(ValueError):
+    pass
+
+
+class _Settings:
+    """JSON round trip shared by the settings classes (tuples travel as lists)."""
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str):
+        data = json.loads(text)
+        names = {f.name for f in dataclasses.fields(cls)}
+        missing, unknown = names - set(data), set(data) - names
+        if missing or unknown:
+            raise SettingsError(
+                f"{cls.__name__}: missing fields {sorted(missing)}, unknown fields {sorted(unknown)}"
+            )
+        return cls(**{k: _as_declared(v, cls, k) for k, v in data.items()})
+
+
+def _as_declared(value, cls, name):
+    hint = typing.get_type_hints(cls)[name]
+    if typing.get_origin(hint) is tuple and isinstance(value, list):
+        return tuple(tuple(v) if isinstance(v, list) else v for v in value)
+    if dataclasses.is_dataclass(hint) and isinstance(value, dict):
+        return hint(**value)
+    return value
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    accurate: float
+    degraded: float
+    reference_max_error: float
+
+
+@dataclass(frozen=True)
+class ReferenceSettings(_Settings):
+    """A reference gradient (and its CVODES cross-check) for one (model, design)."""
+
+    model: str
+    design: str
+    model_file: str | None  # the user file that defines the model, if it is not built in
+    observe: tuple[str, ...] | str  # state names, or "all"
+    n_obs: int
+    seed: int
+    delta: float
+    rtol: float
+    check_rtol: float
+    max_steps: int
+    t1: float | None  # None: the model's own time span
+
+
+@dataclass(frozen=True)
+class SweepSettings(_Settings):
+    """One cell at every tolerance. Observed states, point and t1 come from its reference."""
+
+    model: str
+    design: str
+    solver: str
+    method: str
+    model_file: str | None
+    rtols: tuple[float, ...]
+    max_steps: int
+    repeats: int
+    repeat_below: float
+
+
+@dataclass(frozen=True)
+class AtlasSettings(_Settings):
+    """The grid the atlas spans, its exclusions and the scoring thresholds."""
+
+    models: tuple[str, ...]
+    designs: tuple[str, ...]
+    solvers: tuple[str, ...]
+    methods: tuple[str, ...]
+    rtols: tuple[float, ...]
+    excluded: tuple[tuple[str, str, str, str, str], ...]  # (model, design, solver, method, reason)
+    categories: tuple[str, ...]  # per model: nonstiff, stiff, spiking, chaotic, systems_biology
+    thresholds: Thresholds
+
+
+@dataclass(frozen=True)
+class OriginSettings(_Settings):
+    """The forum thread's rows on one STG conductance set."""
+
+    model: str
+    rtol: float
+    n_obs: int
+    max_steps: int
+    reference_rtol: float
+    reference_check_rtol: float
+    reference_max_steps: int
+
+
+@dataclass(frozen=True)
+class ChaosSettings(_Settings):
+    """Lorenz-63 over growing horizons."""
+
+    horizons: tuple[float, ...]
+    rtols: tuple[float, ...]
+    methods: tuple[str, ...]
+    seed: int
+    delta: float
+    reference_rtol: float
+    reference_check_rtol: float
+    thresholds: Thresholds
+
+
+# ---- builders: the one place where config values become job settings ----
+def thresholds(config: dict) -> Thresholds:
+    return Thresholds(**config["thresholds"])
+
+
+def _observe(config: dict, model: str):
+    obs = observe_for(config, model)
+    return obs if isinstance(obs, str) else tuple(obs)
+
+
+def reference_settings(config: dict, model: str, design: str, model_file: str | None) -> ReferenceSettings:
+    ref = config["reference"]
+    return ReferenceSettings(
+        model=model,
+        design=design,
+        model_file=model_file,
+        observe=_observe(config, model),
+        n_obs=config["n_obs"],
+        seed=config["seed"],
+        delta=config["delta"],
+        rtol=ref["rtol"],
+        check_rtol=ref["check_rtol"],
+        max_steps=ref["max_steps"],
+        t1=None,
+    )
+
+
+def sweep_settings(config: dict, cell: Cell, model_file: str | None) -> SweepSettings:
+    return SweepSettings(
+        model=cell.model,
+        design=cell.design,
+        solver=cell.solver,
+        method=cell.method,
+        model_file=model_file,
+        rtols=tuple(float(r) for r in config["rtols"]),
+        max_steps=config["max_steps"],
+        repeats=config["repeats"],
+        repeat_below=config["repeat_below"],
+    )
+
+
+def atlas_settings(config: dict, categories: dict[str, str]) -> AtlasSettings:
+    """The atlas's solver axis holds the solvers that some model of the grid runs with:
+    a solver that ``solvers_by_model`` gives to none of the models is not a column.
+    ``categories``: model slug -> category (from the registry)."""
+    excluded = []
+    for cell in all_cells(config):
+        reason = exclusion_reason(config, cell)
+        if reason is not None:
+            excluded.append((cell.model, cell.design, cell.solver, cell.method, reason))
+    solvers = used_solvers(config)
+    return AtlasSettings(
+        models=tuple(config["models"]),
+        designs=tuple(config["designs"]),
+        solvers=tuple(solvers),
+        methods=tuple(config["methods"]),
+        rtols=tuple(float(r) for r in config["rtols"]),
+        excluded=tuple(e for e in excluded if e[2] in solvers),
+        categories=tuple(categories[m] for m in config["models"]),
+        thresholds=thresholds(config),
+    )
+
+
+def origin_settings(config: dict, model: str) -> OriginSettings:
+    o, ref = config["origin_case"], config["reference"]
+    return OriginSettings(
+        model=model,
+        rtol=o["rtol"],
+        n_obs=o["n_obs"],
+        max_steps=o["max_steps"],
+        reference_rtol=ref["rtol"],
+        reference_check_rtol=ref["check_rtol"],
+        reference_max_steps=ref["max_steps"],
+    )
+
+
+def chaos_settings(config: dict) -> ChaosSettings:
+    o, ref = config["origin_case"], config["reference"]
+    return ChaosSettings(
+        horizons=tuple(float(h) for h in o["horizons"]),
+        rtols=tuple(float(r) for r in o["chaos_rtols"]),
+        methods=tuple(config["methods"]),
+        seed=config["seed"],
+        delta=config["delta"],
+        reference_rtol=ref["rtol"],
+        reference_check_rtol=ref["check_rtol"],
+        thresholds=thresholds(config),
+    )
+
+
+# ---- outside the pipeline (scripts, notebooks, tests): the schema's defaults, overridden by name ----
+def schema_defaults(**keys) -> dict:
+    """A validated config with every schema default filled in, for a one-cell grid unless ``keys``
+    say otherwise (the schema stays the only source of defaults)."""
+    from .config import with_defaults
+
+    grid = {"models": ["linear_decay"], "solvers": ["tsit5"], "designs": ["data_fit"],
+            "methods": ["forward_jvp"], "rtols": [1e-3]}  # fmt: skip
+    return with_defaults({**grid, **keys})
+
+
+def for_reference(
+    model: str, design: str, observe="all", config: dict | None = None, **fields
+) -> ReferenceSettings:
+    """ReferenceSettings from ``config`` (default: :func:`schema_defaults`), ``fields`` replaced."""
+    s = reference_settings(config or schema_defaults(), model, design, None)
+    observe = observe if isinstance(observe, str) else tuple(observe)
+    return dataclasses.replace(s, observe=observe, **fields)
+
+
+def for_cell(model: str, solver: str, design: str, method: str, rtols, config: dict | None = None,
+             **fields) -> SweepSettings:  # fmt: skip
+    """SweepSettings from ``config`` (default: :func:`schema_defaults`), ``fields`` replaced."""
+    s = sweep_settings(config or schema_defaults(), Cell(model, design, solver, method), None)
+    return dataclasses.replace(s, rtols=tuple(float(r) for r in rtols), **fields)
