@@ -108,6 +108,33 @@ def test_timed_calls_follow_the_warm_up(lv_reference):
     assert np.all(np.isfinite(cell.run_times)) and cell.warmup_time > 0
 
 
+class _SlowMethod(_CountingMethod):
+    """Each call of the second tolerance's callable takes a second."""
+
+    slug = "slow_host_method"
+
+    def build(self, problem, ts, rtol):
+        nominal, make = super().build(problem, ts, rtol)
+
+        def slow_make(targets):
+            call = make(targets)
+            return (lambda p: (__import__("time").sleep(1.0), call(p))[1]) if rtol < 1e-4 else call
+
+        return nominal, slow_make
+
+
+def test_a_cell_past_its_time_limit_records_timeout(lv_reference):
+    """The tolerance that runs past cell_time_limit, and every tighter one, say timeout; the
+    ones before keep their results; the cell says it left a call running."""
+    if "slow_host_method" not in ga.METHODS:
+        ga.register_method(_SlowMethod())
+    cell = run_cell("lotka_volterra", "tsit5", "data_fit", "slow_host_method", [1e-3, 1e-6, 1e-9], lv_reference,
+                    repeats=1, time_limit=0.5)  # fmt: skip
+    assert cell.status == ["ok", "timeout", "timeout"]
+    assert "time limit of 0.5 s" in cell.message[1] and cell.abandoned
+    assert np.isfinite(cell.loss[0]) and np.isnan(cell.loss[1])
+
+
 def test_a_reference_of_another_cell_is_refused(lv_reference):
     with pytest.raises(ValueError, match="reference is for lotka_volterra/data_fit"):
         run_cell("linear_decay", "tsit5", "data_fit", "forward_jvp", [1e-3], lv_reference)

@@ -59,14 +59,12 @@ def _read_sweeps(paths) -> dict:
     return cells
 
 
-def build_atlas(
-    s: AtlasSettings, sweep_paths, reference_paths, tangent_control: dict[str, bool]
-) -> xr.Dataset:
+def build_atlas(s: AtlasSettings, sweep_paths, reference_paths, methods: dict) -> xr.Dataset:
     """Every cell of the grid exactly once; excluded cells carry their reason.
 
-    ``tangent_control``: method -> whether its
-    sensitivities (tangents or adjoint) enter an adaptive error norm (see
-    :attr:`gradatlas.AbstractMethod.tangent_error_control`).
+    ``methods``: slug -> the method, for what it declares: whether its sensitivities
+    (tangents or adjoint) enter an adaptive error norm (``tangent_error_control``, a
+    coordinate of the atlas) and the solver it brings (``own_solver``, "" for none).
     """
     refs = _read_references(reference_paths)
     cells = _read_sweeps(sweep_paths)
@@ -111,7 +109,11 @@ def build_atlas(
             "method": list(s.methods),
             "rtol": rtols,
             "category": ("model", list(s.categories)),
-            "tangent_error_control": ("method", ["yes" if tangent_control[m] else "no" for m in s.methods]),
+            "tangent_error_control": (
+                "method",
+                ["yes" if methods[m].tangent_error_control else "no" for m in s.methods],
+            ),
+            "own_solver": ("method", [methods[m].own_solver for m in s.methods]),
         },
     )
     hashes = Counter(h for h in data["source_hash"].ravel() if h)

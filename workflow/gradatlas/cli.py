@@ -13,6 +13,7 @@ import sys
 USAGE = """gradatlas COMMAND [options]    (gradatlas COMMAND --help for a command's options)
 
 user commands:
+  check           which gradient of one model can be trusted, at which tolerance: a verdict and check.html
   check-config    validate a config file (YAML) against the schema and the registries
 
 pipeline commands (what the Snakemake rules run; not needed by hand):
@@ -100,6 +101,13 @@ def cmd_sweep(args) -> None:
         )
     io.write(io.cell_to_dataset(cell), args.out,
              history=f"gradatlas sweep {s.model} {s.design} {s.solver} {s.method}")  # fmt: skip
+    if cell.abandoned:  # a call past the time limit still runs on XLA's thread: end here
+        import os
+
+        print("the cell ran past its time limit; recorded, exiting", flush=True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 def cmd_aggregate(args) -> None:
@@ -118,8 +126,7 @@ def cmd_aggregate(args) -> None:
     from .settings import AtlasSettings
 
     s = AtlasSettings.from_json(args.settings)
-    tangent = {m: METHODS[m].tangent_error_control for m in s.methods}
-    atlas = build_atlas(s, args.sweeps, args.references, tangent)
+    atlas = build_atlas(s, args.sweeps, args.references, {m: METHODS[m] for m in s.methods})
     warn(code_warnings(atlas))
     check = reference_check_table(args.checks)
     io.write(atlas, args.out_nc, history="gradatlas aggregate")
@@ -202,12 +209,22 @@ def cmd_origin_report(args) -> None:
 
 
 # ---- user commands ----
+def cmd_check(args) -> None:
+    from .check import run_check
+
+    code = run_check(args)
+    if code:
+        sys.exit(code)
+
+
 def cmd_check_config(args) -> None:
     from .config import coerce_cli_values, load_yaml, validate
     from .grid import check_config, jobs
 
     config = validate(coerce_cli_values(load_yaml(args.path)))
-    check_config(config)
+    checked = check_config(config)
+    for warning in checked.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     print(f"{args.path}: config ok: {len(jobs(config))} jobs")
 
 
@@ -221,6 +238,11 @@ def _parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.set_defaults(func=func)
         return p
+
+    p = command("check", cmd_check, "which gradient of one model can be trusted, at which tolerance")
+    from .check import add_arguments
+
+    add_arguments(p)
 
     p = command(
         "check-config", cmd_check_config, "validate a config file against the schema and the registries"

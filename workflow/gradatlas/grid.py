@@ -8,7 +8,7 @@ The other functions are pure functions of the (validated) config.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import ConfigError
@@ -34,6 +34,10 @@ def used_solvers(config: dict) -> list[str]:
 
 def observe_for(config: dict, model: str):
     return (config.get("observe") or {}).get(model, "all")
+
+
+def parameters_for(config: dict, model: str):
+    return (config.get("parameters") or {}).get(model, "all")
 
 
 def exclusion_reason(config: dict, cell: Cell) -> str | None:
@@ -69,37 +73,56 @@ def _check(key: str, values, registry) -> None:
             )
 
 
-def load_model_files(config: dict) -> dict[str, str]:
-    """Load every file under ``model_files``; return {model slug: the file that defines it}.
+@dataclass
+class Checked:
+    """What :func:`check_config` found: the user files that define models, and warnings."""
+
+    model_files: dict[str, str] = field(default_factory=dict)  # model slug -> file (as configured)
+    warnings: list[str] = field(default_factory=list)
+
+
+def load_model_files(config: dict) -> Checked:
+    """Load every file under ``model_files`` and check each model it defines (both backends).
 
     Paths are relative to the working directory (where Snakemake runs, as for any
     Snakemake input file), or absolute.
     """
-    from .models import load_model_file
+    from .models import MODELS, load_model_file
+    from .models.preflight import check_model
 
-    sources: dict[str, str] = {}
+    out = Checked()
     for i, path in enumerate(config.get("model_files") or []):
         if not Path(path).is_file():
             raise ConfigError(
                 f"config key 'model_files[{i}]': no such file {path!r} (relative paths are "
                 f"resolved against the working directory {str(Path.cwd())!r})"
             )
-        for slug in load_model_file(path):
-            sources[slug] = path
-    return sources
+        try:
+            slugs = load_model_file(path)
+        except ConfigError:
+            raise
+        except Exception as e:
+            raise ConfigError(f"config key 'model_files[{i}]': {path!r} failed to load: {type(e).__name__}: {e}") from e
+        if not slugs:
+            raise ConfigError(f"config key 'model_files[{i}]': {path!r} registers no model (call register_model)")
+        for slug in slugs:
+            out.model_files[slug] = path
+            if slug in config["models"]:
+                out.warnings += check_model(MODELS[slug], path)
+    return out
 
 
-def check_config(config: dict) -> dict[str, str]:
+def check_config(config: dict) -> Checked:
     """Check a schema-validated config against the registries and itself.
 
-    Loads the user's model files first and returns {model slug: defining file}.
+    Loads and checks the user's model files first; returns what it found.
     """
     from .designs import DESIGNS
     from .methods import METHODS
     from .models import MODELS
     from .solvers import SOLVERS
 
-    sources = load_model_files(config)
+    checked = load_model_files(config)
     _check("models", config["models"], MODELS)
     _check("solvers", config["solvers"], SOLVERS)
     _check("designs", config["designs"], DESIGNS)
@@ -128,7 +151,13 @@ def check_config(config: dict) -> dict[str, str]:
             MODELS[model].state_indices(states)
         except ValueError as e:
             raise ConfigError(f"config key 'observe.{model}': {e}") from None
+    for model, names in (config.get("parameters") or {}).items():
+        _check("parameters", [model], MODELS)
+        try:
+            MODELS[model].restricted(names)
+        except ValueError as e:
+            raise ConfigError(f"config key 'parameters.{model}': {e}") from None
     _check("origin_case.models", config["origin_case"]["models"], MODELS)
     if not jobs(config):
         raise ConfigError("the config excludes every cell of its grid: nothing to compute")
-    return sources
+    return checked

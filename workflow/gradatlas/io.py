@@ -113,7 +113,7 @@ def reference_to_dataset(ref: Reference) -> xr.Dataset:
             "scale": ref.scale,
             "reference_error": ref.error,
         },
-        coords={"observed": ref.observe},
+        coords={"observed": ref.observe, "param": ref.parameters},
     )
     ds.attrs.update(
         model=ref.model, design=ref.design, solver=ref.solver, rtol=ref.rtol,
@@ -127,6 +127,7 @@ def reference_from_dataset(ds: xr.Dataset) -> Reference:
     a = ds.attrs
     return Reference(
         model=a["model"], design=a["design"], observe=[str(s) for s in ds["observed"].values],
+        parameters=[str(s) for s in ds["param"].values],
         solver=a["solver"], rtol=float(a["rtol"]), check_rtol=float(a["check_rtol"]),
         point=ds["point"].values, grad=ds["ref_grad"].values, grad_check=ds["grad_check"].values,
         scale=float(ds["scale"]), error=float(ds["reference_error"]),

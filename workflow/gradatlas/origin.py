@@ -128,6 +128,7 @@ def origin_table(s: OriginSettings, accurate_rtols=ACCURATE_RTOLS) -> pd.DataFra
                 design="uniform",
                 model_file=None,
                 observe=(state,),
+                parameters="all",
                 n_obs=s.n_obs,
                 seed=0,
                 delta=0.0,
@@ -147,7 +148,7 @@ def origin_table(s: OriginSettings, accurate_rtols=ACCURATE_RTOLS) -> pd.DataFra
         rtols = tuple(accurate_rtols) if row == "2" else (s.rtol,)
         cell = run_cell(
             SweepSettings(model=model, design=design, solver=solver, method=method, model_file=None,
-                          rtols=rtols, max_steps=s.max_steps, repeats=1, repeat_below=0.0),
+                          parameters="all", rtols=rtols, max_steps=s.max_steps, repeats=1, repeat_below=0.0, time_limit=0.0),
             ref,
         )  # fmt: skip
         errors = score_cell(cell.grad, cell.status, ref, _UNSCORED_REGIMES).error
@@ -251,7 +252,7 @@ def chaos_experiment(s: ChaosSettings) -> xr.Dataset:
     ref_scale = np.full(n_h, np.nan)
     for h, t1 in enumerate(horizons):
         ref = compute_reference(
-            ReferenceSettings(model=model, design="data_fit", model_file=None, observe="all", n_obs=CHAOS_N_OBS,
+            ReferenceSettings(model=model, design="data_fit", model_file=None, observe="all", parameters="all", n_obs=CHAOS_N_OBS,
                               seed=s.seed, delta=s.delta, rtol=s.reference_rtol, check_rtol=s.reference_check_rtol,
                               max_steps=CHAOS_REFERENCE_MAX_STEPS, t1=t1)
         )  # fmt: skip
@@ -259,7 +260,8 @@ def chaos_experiment(s: ChaosSettings) -> xr.Dataset:
         for k, meth in enumerate(methods):
             cell = run_cell(
                 SweepSettings(model=model, design="data_fit", solver=solver, method=meth, model_file=None,
-                              rtols=tuple(rtols), max_steps=CHAOS_MAX_STEPS, repeats=1, repeat_below=0.0),
+                              parameters="all", rtols=tuple(rtols), max_steps=CHAOS_MAX_STEPS, repeats=1,
+                              repeat_below=0.0, time_limit=0.0),
                 ref,
             )  # fmt: skip
             scores = score_cell(cell.grad, cell.status, ref, s.thresholds)

@@ -17,6 +17,9 @@ from . import trace_cache
 from .models import AbstractModel
 from .solvers import SOLVERS
 
+#: offsets, as fractions of the time span, at which ``Problem.nonfinite_probe`` evaluates the field
+PROBE_STEPS = (0.0, 1e-12, 1e-9, 1e-6)
+
 
 class Observation(NamedTuple):
     """Observation times, targets for the observed states, and a validity mask.
@@ -79,6 +82,7 @@ class Problem:
         """What a traced program of this problem depends on besides its arguments and the source."""
         return {
             "model": self.model.slug,
+            "parameters": self.model.param_names,
             "solver": self.solver_slug,
             "design": self.design.slug,
             "observe": list(self.observe),
@@ -133,6 +137,38 @@ class Problem:
             adjoint=diffrax.RecursiveCheckpointAdjoint() if adjoint is None else adjoint,
             max_steps=self.max_steps,
             throw=False,
+        )
+
+    def nonfinite_probe(self, p, rtol) -> str | None:
+        """After a failed solve at ``(p, rtol)``: does the vector field go non-finite where the
+        nominal solve stops?
+
+        A NaN in a trial stage makes diffrax reject the step (its error estimate becomes inf);
+        the step size then shrinks until the solve runs out of steps, and the failure reads
+        like a step budget that is too small. This re-solves the nominal problem to where it
+        stops and evaluates the vector field just after that time and along short explicit
+        Euler steps from that state. Returns a message if any value is NaN or inf, else None.
+        """
+
+        def probe(p, rtol):
+            sol = self.solve(p, rtol, diffrax.SaveAt(t1=True))
+            t, y = sol.ts[-1], sol.ys[-1]
+            f0 = self.rhs(t, y, p)
+            steps = jnp.asarray(PROBE_STEPS) * (self.t1 - self.t0)
+            fs = jax.vmap(lambda h: self.rhs(t + h, y + h * f0, p))(steps)
+            return t, y, jnp.all(jnp.isfinite(fs), axis=1), sol.result._value
+
+        args = (jnp.asarray(p), jnp.asarray(rtol))
+        compiled = self.compile(probe, args, program="nonfinite_probe")[0]
+        t, y, finite, result = (np.asarray(x) for x in compiled(*args))
+        if int(result) == 0 or bool(np.all(finite)):
+            return None
+        names = self.model.state_names + (["time average"] if self.quadrature else [])
+        state = ", ".join(f"{n}={v:.4g}" for n, v in zip(names, y, strict=True))
+        return (
+            f"the vector field returns NaN or inf just after t = {float(t):.6g} (state {state}): the solver "
+            "rejected every step from there on. Keep the vector field finite off the trajectory "
+            "(gradatlas.ops has capped exponentials and guarded logarithms)"
         )
 
     # ---- what the differentiated solve saves, and the loss on it ----

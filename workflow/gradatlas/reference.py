@@ -36,6 +36,7 @@ class Reference:
     model: str
     design: str
     observe: list[str]
+    parameters: list[str]  # what the gradient is taken with respect to
     solver: str
     rtol: float
     check_rtol: float
@@ -58,6 +59,7 @@ class Reference:
         for a in (self.point, self.ts, self.targets, np.asarray([self.t1])):
             h.update(np.ascontiguousarray(a, dtype=np.float64).tobytes())
         h.update(" ".join(self.observe).encode())
+        h.update(" ".join(self.parameters).encode())
         return h.hexdigest()[:16]
 
 
@@ -68,7 +70,7 @@ def perturbation(n_params: int, seed: int, size: float) -> np.ndarray:
 
 def compute_reference(s: ReferenceSettings) -> Reference:
     model, design, rtol = s.model, s.design, s.rtol
-    m = MODELS[model]
+    m = MODELS[model].restricted(s.parameters)
     d = DESIGNS[design]
     check_rtol = s.check_rtol
     solver = m.reference_solver
@@ -130,10 +132,15 @@ def compute_reference(s: ReferenceSettings) -> Reference:
         hand_targets = np.asarray(targets)
 
     status, message = failures[0] if failures else (Status.OK, "")
+    if status in (Status.MAX_STEPS, Status.FAILED):  # a vector field gone NaN reads like max_steps
+        why = prob.nonfinite_probe(jnp.asarray(point), jnp.asarray(rtol))
+        if why:
+            status, message = Status.NONFINITE, why
     return Reference(
         model=model,
         design=design,
         observe=[m.state_names[i] for i in prob.observe],
+        parameters=m.param_names,
         solver=solver,
         rtol=rtol,
         check_rtol=check_rtol,
@@ -168,12 +175,17 @@ def cvodes_cross_check(ref: Reference, s: ReferenceSettings) -> dict:
     scale, with CVODES's own targets at p0: ``| ||g_cvodes|| - scale | / scale``.
     """
     from .methods import METHODS
+    from .models.preflight import casadi_problem
 
-    m, d = MODELS[ref.model], DESIGNS[ref.design]
+    m, d = MODELS[ref.model].restricted(s.parameters), DESIGNS[ref.design]
     prob = Problem(m, d, ref.solver, ref.observe, max_steps=s.max_steps, t1=ref.t1)
     meth = METHODS["cvodes_forward"]
     p0 = np.asarray(m.p0)
     out = {"cvodes_rtol": np.nan, "cvodes_error": np.nan, "cvodes_disagreement": np.nan, "cvodes_message": ""}
+    reason = casadi_problem(m)
+    if reason:
+        out["cvodes_message"] = f"no CVODES check: {reason}"
+        return out
 
     def solve(tol):
         nominal, make_loss_grad = meth.build(prob, ref.ts, tol)

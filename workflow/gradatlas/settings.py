@@ -19,7 +19,7 @@ import json
 import typing
 from dataclasses import dataclass
 
-from .grid import Cell, all_cells, exclusion_reason, observe_for, used_solvers
+from .grid import Cell, all_cells, exclusion_reason, observe_for, parameters_for, used_solvers
 
 
 class SettingsError(ValueError):
@@ -68,6 +68,7 @@ class ReferenceSettings(_Settings):
     design: str
     model_file: str | None  # the user file that defines the model, if it is not built in
     observe: tuple[str, ...] | str  # state names, or "all"
+    parameters: tuple[str, ...] | str  # the free parameters, or "all"
     n_obs: int
     seed: int
     delta: float
@@ -86,10 +87,12 @@ class SweepSettings(_Settings):
     solver: str
     method: str
     model_file: str | None
+    parameters: tuple[str, ...] | str  # must match the reference's (checked)
     rtols: tuple[float, ...]
     max_steps: int
     repeats: int
     repeat_below: float
+    time_limit: float  # seconds per cell, 0: none
 
 
 @dataclass(frozen=True)
@@ -138,9 +141,8 @@ def thresholds(config: dict) -> Thresholds:
     return Thresholds(**config["thresholds"])
 
 
-def _observe(config: dict, model: str):
-    obs = observe_for(config, model)
-    return obs if isinstance(obs, str) else tuple(obs)
+def _names(value):
+    return value if isinstance(value, str) else tuple(value)
 
 
 def reference_settings(config: dict, model: str, design: str, model_file: str | None) -> ReferenceSettings:
@@ -149,7 +151,8 @@ def reference_settings(config: dict, model: str, design: str, model_file: str | 
         model=model,
         design=design,
         model_file=model_file,
-        observe=_observe(config, model),
+        observe=_names(observe_for(config, model)),
+        parameters=_names(parameters_for(config, model)),
         n_obs=config["n_obs"],
         seed=config["seed"],
         delta=config["delta"],
@@ -167,10 +170,12 @@ def sweep_settings(config: dict, cell: Cell, model_file: str | None) -> SweepSet
         solver=cell.solver,
         method=cell.method,
         model_file=model_file,
+        parameters=_names(parameters_for(config, cell.model)),
         rtols=tuple(float(r) for r in config["rtols"]),
         max_steps=config["max_steps"],
         repeats=config["repeats"],
         repeat_below=config["repeat_below"],
+        time_limit=config["cell_time_limit"],
     )
 
 
@@ -239,8 +244,7 @@ def for_reference(
 ) -> ReferenceSettings:
     """ReferenceSettings from ``config`` (default: :func:`schema_defaults`), ``fields`` replaced."""
     s = reference_settings(config or schema_defaults(), model, design, None)
-    observe = observe if isinstance(observe, str) else tuple(observe)
-    return dataclasses.replace(s, observe=observe, **fields)
+    return dataclasses.replace(s, observe=_names(observe), **fields)
 
 
 def for_cell(model: str, solver: str, design: str, method: str, rtols, config: dict | None = None,

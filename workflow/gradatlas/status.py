@@ -17,6 +17,7 @@ class Status(enum.StrEnum):
     NONFINITE = "nonfinite"
     UNSUPPORTED = "unsupported"
     FAILED = "failed"
+    TIMEOUT = "timeout"
 
 
 class Regime(enum.StrEnum):

@@ -87,3 +87,94 @@ def findings_html(atlas, figure: str) -> str:
                 f"share of scored cells that are not accurate, per method: {html.escape(text)}.</p>"
             )
     return "\n".join(parts)
+
+
+#: the failure modes of a (design, method) that is never accurate, in the verdict's words
+IGNORES_TANGENTS = (
+    "the error estimate ignores the tangents: the steps are chosen for the states alone, and tightening "
+    "rtol does not make the gradient converge (a method with sensitivities under error control is accurate here)"
+)
+STEP_MISMATCH = (
+    "step/interpolation mismatch: with the sensitivities in the error norm the differentiated run steps "
+    "differently from the nominal run, and its values at the observation times miss the targets by O(rtol)"
+)
+NO_REFERENCE = (
+    "no usable reference: the reference's own estimated error exceeds the threshold (a chaotic horizon, or "
+    "a gradient that is zero)"
+)
+
+
+def verdict_table(atlas) -> pd.DataFrame:
+    """Per (model, design, method): the loosest tolerance at which the gradient is accurate (with the
+    fastest solver there, and its time per gradient), or, when it never is, the failure mode."""
+    rows = []
+    rtols = atlas["rtol"].values
+    solvers = [str(s) for s in atlas["solver"].values]
+    control = dict(zip(atlas["method"].values, atlas["tangent_error_control"].values, strict=True))
+    own = dict(zip(atlas["method"].values, atlas["own_solver"].values.astype(str), strict=True))
+    for m in atlas["model"].values:
+        for d in atlas["design"].values:
+            by_design = atlas.sel(model=m, design=d)
+            any_controlled_accurate = any(
+                control[meth] == "yes"
+                and np.any(by_design["regime"].sel({"method": meth}).values == "accurate")
+                for meth in atlas["method"].values
+            )
+            for meth in atlas["method"].values:
+                sel = by_design.sel({"method": meth})
+                regime = sel["regime"].values.astype(str)  # (solver, rtol)
+                if np.all(regime == "excluded"):
+                    continue
+                row = {"model": str(m), "design": str(d), "method": str(meth),
+                       "tangent_error_control": str(control[meth])}  # fmt: skip
+                accurate = regime == "accurate"
+                if np.any(accurate):
+                    j = max(np.where(accurate.any(axis=0))[0], key=lambda k: rtols[k])
+                    times = np.where(accurate[:, j], sel["run_time"].values[:, j], np.inf)
+                    i = int(np.argmin(times))
+                    rows.append({**row, "accurate": True, "loosest_accurate_rtol": float(rtols[j]),
+                                 "solver": own[meth] or solvers[i], "run_time": float(sel["run_time"].values[i, j]),
+                                 "error": float(sel["error"].values[i, j]), "verdict": "accurate"})  # fmt: skip
+                    continue
+                verdict, i, j = _failure_mode(sel, regime, d, control[meth] == "yes", any_controlled_accurate)
+                rows.append({**row, "accurate": False, "loosest_accurate_rtol": np.nan,
+                             "solver": (own[meth] or solvers[i]) if i is not None else "", "run_time": np.nan,
+                             "error": float(sel["error"].values[i, j]) if i is not None else np.nan,
+                             "verdict": verdict})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def _failure_mode(sel, regime, design, controlled: bool, any_controlled_accurate: bool):
+    """(verdict, solver index, rtol index of the best error) of a cell set that is never accurate."""
+    from .designs import DESIGNS
+
+    ran = regime != "excluded"
+    scored = np.isin(regime, SCORED)
+    if not np.any(scored):
+        kinds = set(regime[ran])
+        if kinds == {"unsupported"}:
+            return "unsupported: " + _first_message(sel, regime == "unsupported"), None, None
+        if "no_reference" in kinds:
+            return NO_REFERENCE, None, None
+        statuses = sel["status"].values.astype(str)
+        failed = ran & (regime == "failed")
+        if set(statuses[failed]) == {"timeout"}:
+            return "too slow: " + _first_message(sel, failed), None, None
+        kinds = ", ".join(sorted(set(statuses[failed])))
+        return f"solver failure ({kinds}): " + _first_message(sel, failed), None, None
+    err = np.where(scored, sel["error"].values, np.inf)
+    i, j = np.unravel_index(int(np.argmin(err)), err.shape)
+    best = err[i].copy()  # the best solver's error, loosest to tightest tolerance
+    finite = np.where(np.isfinite(best))[0]
+    converging = len(finite) >= 2 and best[finite[-1]] < 0.1 * best[finite[0]]
+    if not controlled and not converging and any_controlled_accurate:
+        return IGNORES_TANGENTS, i, j
+    if DESIGNS[str(design)].zero_gradient and controlled:
+        return STEP_MISMATCH, i, j
+    trend = "still falling at the tightest tolerance" if converging else "not converging"
+    return f"never accurate: best error {err[i, j]:.2g}, {trend}", i, j
+
+
+def _first_message(sel, mask) -> str:
+    messages = sel["message"].values.astype(str)[mask]
+    return next((msg for msg in messages if msg), "")

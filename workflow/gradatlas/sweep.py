@@ -26,6 +26,8 @@ here: failures come back as a :class:`~gradatlas.status.Status` with a message.
 
 from __future__ import annotations
 
+import math
+import threading
 import time
 from dataclasses import dataclass
 
@@ -68,6 +70,9 @@ class CellResult:
     prepare_time: float  # s, the design's observations (nominal solves and their compile)
     warmup_time: float  # s, the untimed warm-up calls
     reference_digest: str  # which reference the cell was computed against
+    #: a call ran past the cell's time limit and is still running in a thread: the caller
+    #: must write the result and end the process (nothing else can run on XLA's one thread)
+    abandoned: bool = False
 
 
 def build_program(problem: Problem, method, max_traces: int | None = None):
@@ -86,7 +91,11 @@ def run_cell(s: SweepSettings, reference: Reference, *, max_traces: int | None =
         raise ValueError(
             f"the reference is for {reference.model}/{reference.design}, the cell is {s.model}/{s.design}"
         )
-    m, d, meth = MODELS[s.model], DESIGNS[s.design], METHODS[s.method]
+    m, d, meth = MODELS[s.model].restricted(s.parameters), DESIGNS[s.design], METHODS[s.method]
+    if m.param_names != list(reference.parameters):
+        raise ValueError(
+            f"the reference is taken w.r.t. {reference.parameters}, the cell w.r.t. {m.param_names}"
+        )
     rtols = np.asarray(s.rtols, dtype=float)
     if np.any(~(rtols > 0)):
         raise ValueError(f"tolerances must be positive, got {rtols.tolist()}")
@@ -98,7 +107,8 @@ def run_cell(s: SweepSettings, reference: Reference, *, max_traces: int | None =
     )
     p = jnp.asarray(reference.point)
     runner = _run_traced if meth.traced else _run_host
-    r = runner(problem, meth, rtols, p, m.p0, data, _Timer(s.repeats, s.repeat_below), max_traces)
+    timer = _Timer(s.repeats, s.repeat_below, s.time_limit)
+    r = runner(problem, meth, rtols, p, m.p0, data, timer, max_traces)
     return CellResult(
         model=s.model,
         solver=s.solver,
@@ -119,33 +129,71 @@ def run_cell(s: SweepSettings, reference: Reference, *, max_traces: int | None =
         prepare_time=float(r.prepare_time),
         warmup_time=float(r.warmup_time),
         reference_digest=reference.digest(),
+        abandoned=r.abandoned,
     )
+
+
+class CellTimeout(Exception):
+    """A call ran past the cell's time limit."""
 
 
 class _Timer:
     """Warm-up calls, then up to ``repeats`` timed calls; none after a call of
-    ``repeat_below`` seconds or more."""
+    ``repeat_below`` seconds or more; all within the cell's time limit (0: none).
 
-    def __init__(self, repeats: int, repeat_below: float):
+    Without a limit, calls run in this thread, exactly as timed. With one, each call runs in
+    a worker thread that times itself, and this thread waits at most until the deadline:
+    XLA cannot be interrupted, so a call past the deadline is abandoned (the caller then
+    records the cell and ends the process).
+    """
+
+    def __init__(self, repeats: int, repeat_below: float, time_limit: float = 0.0):
         self.repeats = max(int(repeats), 1)
         self.repeat_below = float(repeat_below)
+        self.limit = float(time_limit)
+        self.deadline = time.perf_counter() + self.limit if self.limit > 0 else math.inf
+
+    def run(self, call, *args):
+        """(result, seconds) of one call, timed around the call itself."""
+        if self.deadline == math.inf:
+            t_start = time.perf_counter()
+            out = call(*args)
+            return out, time.perf_counter() - t_start
+        box = {}
+
+        def work():
+            try:
+                t_start = time.perf_counter()
+                box["out"] = call(*args)
+                box["seconds"] = time.perf_counter() - t_start
+            except BaseException as e:  # handed to the waiting thread
+                box["error"] = e
+
+        worker = threading.Thread(target=work, daemon=True)
+        worker.start()
+        worker.join(max(self.deadline - time.perf_counter(), 0.0))
+        if worker.is_alive():
+            raise CellTimeout(
+                f"the cell ran past its time limit of {self.limit:g} s (config key cell_time_limit)"
+            )
+        if "error" in box:
+            raise box["error"]
+        return box["out"], box["seconds"]
 
     def warm_up(self, call, *args) -> float:
         """``WARMUP_CALLS`` untimed calls of a new callable (fewer if one is slow); their seconds."""
-        t_start = time.perf_counter()
+        spent = 0.0
         for _ in range(WARMUP_CALLS):
-            t_call = time.perf_counter()
-            call(*args)
-            if time.perf_counter() - t_call >= self.repeat_below:
+            _, seconds = self.run(call, *args)
+            spent += seconds
+            if seconds >= self.repeat_below:
                 break
-        return time.perf_counter() - t_start
+        return spent
 
     def time(self, times: np.ndarray, call, *args):
         """Time ``call(*args)`` into ``times`` (a row of ``_Runs.run_times``); return its last result."""
         for k in range(self.repeats):
-            t_start = time.perf_counter()
-            out = call(*args)
-            times[k] = time.perf_counter() - t_start
+            out, times[k] = self.run(call, *args)
             if times[k] >= self.repeat_below:
                 break
         return out
@@ -166,6 +214,14 @@ class _Runs:
         self.trace_time = np.nan
         self.prepare_time = np.nan
         self.warmup_time = 0.0
+        self.abandoned = False
+
+    def timed_out(self, i: int, e: CellTimeout) -> None:
+        """Tolerance i and every later one: not computed, the cell ran out of time."""
+        for k in range(i, len(self.status)):
+            self.status[k] = Status.TIMEOUT.value
+            self.message[k] = f"{e}: this tolerance and the tighter ones were not computed"
+        self.abandoned = True
 
     def observations(self, problem, p0, rtols, data) -> list | None:
         """The design's observations per tolerance (timed); None, with the cell failed, if that fails."""
@@ -178,13 +234,26 @@ class _Runs:
         self.prepare_time = time.perf_counter() - t_start
         return out
 
-    def nominal_failed(self, i: int, nominal: SolveInfo) -> bool:
+    def nominal_failed(self, i: int, nominal: SolveInfo, problem, p0, rtol) -> bool:
         """Record tolerance i as failed if the design's nominal solve failed there."""
         if int(nominal.result) == 0:
             return False
         status, message = status_from_result(int(nominal.result), True)
         self.status[i], self.message[i] = status.value, f"nominal solve: {message}"
+        self.diagnose(i, problem, p0, rtol, prefix="nominal solve: ")
         return True
+
+    def diagnose(self, i: int, problem, p, rtol, prefix: str = "") -> None:
+        """A failed solve may be a vector field that went NaN: then the status says nonfinite."""
+        if self.status[i] not in (Status.MAX_STEPS, Status.FAILED):
+            return
+        try:
+            why = problem.nonfinite_probe(p, rtol)
+        except Exception as e:  # the probe is a diagnosis; it never fails a cell by itself
+            why = None
+            self.message[i] += f" (non-finite probe failed: {type(e).__name__})"
+        if why:
+            self.status[i], self.message[i] = Status.NONFINITE.value, prefix + why
 
     def all(self, status: Status, message: str) -> _Runs:
         self.status = [status.value] * len(self.status)
@@ -218,7 +287,7 @@ def _run_traced(problem, meth, rtols, p, p0, data, timer, max_traces) -> _Runs:
     warm = False
     for i, rtol in enumerate(rtols):
         obs, nominal = observations[i]
-        if r.nominal_failed(i, nominal):  # nothing to differentiate
+        if r.nominal_failed(i, nominal, problem, p0, rtol):  # nothing to differentiate
             continue
         call_args = (p, jnp.asarray(rtol), *obs)
         try:
@@ -227,6 +296,9 @@ def _run_traced(problem, meth, rtols, p, p0, data, timer, max_traces) -> _Runs:
                 warm = True
             out = timer.time(r.run_times[i], call, *call_args)
             out = MethodOutput(out[0], out[1], SolveInfo(*out[2:]))
+        except CellTimeout as e:
+            r.timed_out(i, e)
+            break
         except Exception as e:  # e.g. an equinox runtime error with EQX_ON_ERROR=raise
             r.message[i] = f"{type(e).__name__}: {_first_line(e)}"
             continue
@@ -237,6 +309,7 @@ def _run_traced(problem, meth, rtols, p, p0, data, timer, max_traces) -> _Runs:
         finite = bool(np.all(np.isfinite(r.grad[i])) and np.isfinite(r.loss[i]))
         st, msg = status_from_result(int(out.info.result), finite)
         r.status[i], r.message[i] = st.value, msg
+        r.diagnose(i, problem, p, rtol)
     return r
 
 
@@ -261,7 +334,7 @@ def _run_host(problem, meth, rtols, p, p0, data, timer, max_traces) -> _Runs:
         try:
             if step_times is not None:
                 obs, nominal = step_times[i]
-                if r.nominal_failed(i, nominal):
+                if r.nominal_failed(i, nominal, problem, p0, rtol):
                     continue
                 ts = np.asarray(obs.ts)[np.asarray(obs.mask) > 0]
             elif design.observes_trajectory:
@@ -282,6 +355,9 @@ def _run_host(problem, meth, rtols, p, p0, data, timer, max_traces) -> _Runs:
             r.n_steps[i], r.n_rejected[i] = steps, rejected
             r.warmup_time += timer.warm_up(loss_grad, p_np)  # a new callable at every tolerance
             r.loss[i], r.grad[i] = timer.time(r.run_times[i], loss_grad, p_np)
+        except CellTimeout as e:
+            r.timed_out(i, e)
+            break
         except RuntimeError as e:  # CasADi reports solver failures as RuntimeError
             text = str(e).strip()
             too_much = "TOO_MUCH_WORK" in text or "max_num_steps" in text

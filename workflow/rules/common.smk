@@ -41,9 +41,12 @@ if not workflow.overwrite_configfiles:
 coerce_cli_values(config)
 try:
     validate(config)
-    MODEL_FILES = check_config(config)  # {model slug: the user file that defines it}
+    CHECKED = check_config(config)
 except (ConfigError, ValueError, TypeError) as e:
     raise WorkflowError(f"invalid config: {e}")
+MODEL_FILES = CHECKED.model_files  # {model slug: the user file that defines it}
+for _warning in CHECKED.warnings:
+    print(f"gradatlas warning: {_warning}", file=sys.stderr)
 
 JOBS = jobs(config)
 # Rules run `EQX_ON_ERROR=nan python -m gradatlas_launch ...`: equinox reads the

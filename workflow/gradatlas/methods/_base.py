@@ -35,6 +35,8 @@ class AbstractMethod(abc.ABC):
     #: True: ``value_and_grad`` is traced into the cell's one compiled JAX program.
     #: False: a host method (another library) that implements ``HostMethod``'s interface.
     traced: ClassVar[bool] = True
+    #: the solver the method brings (a host method); "" when it uses the cell's diffrax solver
+    own_solver: ClassVar[str] = ""
 
     @abc.abstractmethod
     def value_and_grad(self, problem: Problem, p, rtol, obs: Observation) -> MethodOutput:

@@ -19,8 +19,14 @@ from ._base import HostMethod
 class CvodesMethod(HostMethod):
     #: reverse (adjoint) mode, else forward sensitivities
     reverse: bool = False
+    own_solver = "cvodes_bdf"
 
     def check(self, problem: Problem) -> None:
+        from ..models.preflight import casadi_problem
+
+        reason = casadi_problem(problem.model)
+        if reason:
+            raise UnsupportedCombination(f"model {problem.model.slug!r}: {reason}")
         if problem.clip:
             raise UnsupportedCombination(
                 "CasADi's CVODES interface returns output times by interpolation and cannot "

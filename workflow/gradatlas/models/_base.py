@@ -55,6 +55,8 @@ class AbstractModel(abc.ABC):
     time_units: ClassVar[str] = "1"
     #: atol = rtol * atol_scale
     atol_scale: ClassVar[float] = 1.0
+    #: the designs ``gradatlas check`` runs on this model unless told otherwise
+    default_designs: ClassVar[tuple[str, ...]] = ("data_fit", "final_state", "time_average")
 
     @abc.abstractmethod
     def rhs(self, t, y, p, np):
@@ -111,6 +113,48 @@ class AbstractModel(abc.ABC):
     def vector_field(self, t, y, p):
         """diffrax-style ``f(t, y, args)`` evaluated with JAX."""
         return self.rhs(t, y, p, JAX_OPS)
+
+    def restricted(self, names) -> AbstractModel:
+        """The same model with only the named parameters free (the others fixed at their
+        defaults); ``"all"`` or None gives the model itself."""
+        if names is None or names == "all":
+            return self
+        valid = self.param_names
+        bad = [n for n in names if n not in valid]
+        if bad:
+            raise ValueError(
+                f"model {self.slug!r} has no parameter(s) {bad}; valid parameters are: {', '.join(valid)}"
+            )
+        return _Restricted(self, [valid.index(n) for n in names])
+
+
+class _Restricted(AbstractModel):
+    """A model with a subset of its parameters free: what a gradient is taken with respect to."""
+
+    def __init__(self, base: AbstractModel, free: list[int]):
+        self.base = base
+        self.free = list(free)
+        self.slug = base.slug
+        self.category = base.category
+        self.parameters = tuple(base.parameters[i] for i in self.free)
+        self.states = base.states
+        self.t0, self.t1, self.time_units, self.atol_scale = (
+            base.t0,
+            base.t1,
+            base.time_units,
+            base.atol_scale,
+        )
+        self.__doc__ = base.__doc__
+
+    def full(self, p) -> list:
+        """The base model's parameter list, with the free ones from ``p``."""
+        values = [q.value for q in self.base.parameters]
+        for k, i in enumerate(self.free):
+            values[i] = p[k]
+        return values
+
+    def rhs(self, t, y, p, np):
+        return self.base.rhs(t, y, self.full(p), np)
 
 
 MODELS: Registry[AbstractModel] = Registry("model")

@@ -13,8 +13,8 @@ from matplotlib.patches import Patch
 
 from . import _style
 
-STATUSES = ["ok", "max_steps", "nonfinite", "failed", "unsupported", "excluded"]
-COLOURS = ["#e8f3e8", "#d55e00", "#cc79a7", "#000000", "#ffffff", "#f0f0f0"]
+STATUSES = ["ok", "max_steps", "nonfinite", "failed", "timeout", "unsupported", "excluded"]
+COLOURS = ["#e8f3e8", "#d55e00", "#cc79a7", "#000000", "#0072b2", "#ffffff", "#f0f0f0"]
 
 
 def plot(atlas, outdir):
