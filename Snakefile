@@ -24,6 +24,7 @@ localrules:
     aggregate_atlas,
     plot_figure,
     write_summary,
+    evaluate_claims,
     atlas_figures,
     paper_figures,
     tabulate_origin_case,

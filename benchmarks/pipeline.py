@@ -97,42 +97,50 @@ def main():
     parser.add_argument("--keep", type=Path, help="copy the cold run's results/ here")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="gradatlas-bench-") as tmp:
-        work = Path(tmp)
-        shutil.copy(ROOT / "Snakefile", work)
-        for d in ("workflow", "config", "envs", "profiles"):
-            shutil.copytree(ROOT / d, work / d, ignore=shutil.ignore_patterns("__pycache__"))
-        env = {**os.environ, "GRADATLAS_JAX_CACHE": str(work / ".cache" / "jax")}
-        smk = [sys.executable, "-m", "snakemake", "--cores", str(args.cores), "--configfile", args.configfile]
+    tmp = tempfile.mkdtemp(prefix="gradatlas-bench-")
+    try:
+        _bench(Path(tmp), args)
+    except BaseException:
+        # a failed run keeps its folder (an hour of paper-grid cells is not thrown away):
+        # finish it with the same snakemake command there
+        print(f"kept the work folder {tmp}", file=sys.stderr)
+        raise
+    shutil.rmtree(tmp)
 
-        # what starting a job costs: a fresh interpreter with the imports, and the
-        # launcher handing a command to a warm fork server (measured in a scratch folder,
-        # so the pipeline's own server starts cold)
-        scratch = work / "scratch"
-        scratch.mkdir()
-        imports = [
-            run([sys.executable, "-c", "import gradatlas.cli, gradatlas.io"], scratch, env) for _ in range(3)
-        ]
-        launch = [sys.executable, "-m", "gradatlas_launch", "--help"]
-        run(launch, scratch, env)  # starts the server
-        import_s = statistics.median(run(launch, scratch, env) for _ in range(5))
-        print(f"interpreter start + import gradatlas: {statistics.median(imports):.2f} s; "
-              f"through the warm fork server: {import_s:.2f} s (medians)")  # fmt: skip
 
-        cold = run(
-            smk, work, env, f"cold run ({args.configfile}, {args.cores} cores, empty compilation cache)"
-        )
-        breakdown(work, import_s)
-        if args.keep:
-            shutil.copytree(work / "results", args.keep, dirs_exist_ok=True)
-        if args.cold_only:
-            return
-        shutil.rmtree(work / "results")
-        time.sleep(IDLE_S + 3)  # the fork server exits: the rerun starts cold in that respect
-        warm = run(smk, work, env, "rerun after deleting results/, warm cache")
-        print(f"  = {100 * warm / cold:.0f} % of the cold run")
-        breakdown(work, import_s)
-        run(smk, work, env, "no-op snakemake")
+def _bench(work: Path, args) -> None:
+    shutil.copy(ROOT / "Snakefile", work)
+    for d in ("workflow", "config", "envs", "profiles", "examples", "resources"):
+        shutil.copytree(ROOT / d, work / d, ignore=shutil.ignore_patterns("__pycache__"))
+    env = {**os.environ, "GRADATLAS_JAX_CACHE": str(work / ".cache" / "jax")}
+    smk = [sys.executable, "-m", "snakemake", "--cores", str(args.cores), "--configfile", args.configfile]
+
+    # what starting a job costs: a fresh interpreter with the imports, and the
+    # launcher handing a command to a warm fork server (measured in a scratch folder,
+    # so the pipeline's own server starts cold)
+    scratch = work / "scratch"
+    scratch.mkdir()
+    imports = [
+        run([sys.executable, "-c", "import gradatlas.cli, gradatlas.io"], scratch, env) for _ in range(3)
+    ]
+    launch = [sys.executable, "-m", "gradatlas_launch", "--help"]
+    run(launch, scratch, env)  # starts the server
+    import_s = statistics.median(run(launch, scratch, env) for _ in range(5))
+    print(f"interpreter start + import gradatlas: {statistics.median(imports):.2f} s; "
+          f"through the warm fork server: {import_s:.2f} s (medians)")  # fmt: skip
+
+    cold = run(smk, work, env, f"cold run ({args.configfile}, {args.cores} cores, empty compilation cache)")
+    breakdown(work, import_s)
+    if args.keep:
+        shutil.copytree(work / "results", args.keep, dirs_exist_ok=True)
+    if args.cold_only:
+        return
+    shutil.rmtree(work / "results")
+    time.sleep(IDLE_S + 3)  # the fork server exits: the rerun starts cold in that respect
+    warm = run(smk, work, env, "rerun after deleting results/, warm cache")
+    print(f"  = {100 * warm / cold:.0f} % of the cold run")
+    breakdown(work, import_s)
+    run(smk, work, env, "no-op snakemake")
 
 
 if __name__ == "__main__":

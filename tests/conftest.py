@@ -48,7 +48,7 @@ def lv_reference():
 ROOT = Path(__file__).resolve().parents[1]
 QUICK = "config/quick.yaml"
 #: what a fresh copy of the workflow needs (what a user's clone holds)
-COPIED = ("Snakefile", "workflow", "config", "envs", "examples")
+COPIED = ("Snakefile", "workflow", "config", "envs", "examples", "resources")
 
 
 def make_workdir(path: Path, config: dict | None = None) -> Path:

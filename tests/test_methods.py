@@ -125,9 +125,11 @@ def test_unsupported_is_recorded():
     ref = reference("linear_decay", "final_state", rtol=1e-8, check_rtol=1e-6)
     from gradatlas.methods import METHODS
 
-    if "never_supported" not in METHODS:
-        ga.register_method(Never())
-    cell = run_cell("linear_decay", "tsit5", "final_state", "never_supported", [1e-3, 1e-6], ref)
+    ga.register_method(Never())
+    try:
+        cell = run_cell("linear_decay", "tsit5", "final_state", "never_supported", [1e-3, 1e-6], ref)
+    finally:
+        METHODS.unregister("never_supported")
     assert cell.status == ["unsupported", "unsupported"]
     assert scores(cell, ref).regime == ["unsupported", "unsupported"]
     assert "cannot do anything" in cell.message[0]

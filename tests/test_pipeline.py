@@ -21,7 +21,7 @@ TIMINGS = {"run_time", "compile_time", "trace_time", "warmup_time"}
 #: what differs between two runs of the same grid by design: timings, and the code's provenance
 NOT_COMPARED = TIMINGS | {"source_hash", "git_dirty"}
 #: the jobs a change of the scoring thresholds may rerun: the aggregation and what follows it
-AFTER_AGGREGATION = {"aggregate_atlas", "plot_figure", "write_summary", "all"}
+AFTER_AGGREGATION = {"aggregate_atlas", "plot_figure", "write_summary", "evaluate_claims", "all"}
 
 
 def assert_same_atlas(a: xr.Dataset, b: xr.Dataset):
@@ -40,8 +40,17 @@ def test_atlas_contents(pipeline_run):
     atlas = xr.open_dataset(pipeline_run / "results" / "atlas.nc")
     config = yaml.safe_load((ROOT / QUICK).read_text())
     assert atlas["error"].dims == ("model", "design", "solver", "method", "rtol")
-    for v in ("error", "status", "regime", "run_time", "compile_time", "n_steps", "n_rejected", "source_hash"):
-        assert v in atlas
+    variables = (
+        "error",
+        "status",
+        "regime",
+        "run_time",
+        "compile_time",
+        "n_steps",
+        "n_rejected",
+        "source_hash",
+    )
+    assert set(variables) <= set(atlas.variables)
     for name, var in atlas.variables.items():
         assert "units" in var.attrs and "long_name" in var.attrs, name
     for key in ("version_gradatlas", "version_jax", "version_jaxlib", "version_diffrax",
@@ -55,9 +64,10 @@ def test_atlas_contents(pipeline_run):
     n_cells = np.prod([len(config[k]) for k in ("models", "designs", "solvers", "methods", "rtols")])
     assert len(table) == n_cells
     assert not table.duplicated(["model", "design", "solver", "method", "rtol"]).any()
-    excluded = table[(table.model == "lotka_volterra") & (table.method == "reverse_checkpoint")
-                     & (table.design == "nominal_steps")]  # fmt: skip
-    assert set(excluded.status) == {"excluded"} and set(excluded.message) == {"quick grid: forward methods only"}
+    excluded = table[(table.model == "logistic") & (table.method == "reverse_checkpoint")
+                     & (table.design == "final_state")]  # fmt: skip
+    assert set(excluded.status) == {"excluded"}
+    assert set(excluded.message) == {"quick grid: one JAX method and CVODES"}
 
     # the origin mechanism, through the pipeline: the correct gradient is 0 by construction
     sel = atlas.sel(model="stg_liu1998", design="nominal_steps", solver="tsit5", rtol=1e-3)
@@ -206,7 +216,9 @@ def test_git_dirty_flag(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(package)}
 
     def state():
-        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        )
         return out.stdout.split()[1]
 
     assert state() == "no"
@@ -233,6 +245,10 @@ def test_git_dirty_flag(tmp_path):
          ["'solvers_by_model.linear_decay'", "kvaerno5", "not in 'solvers'"]),
         ({"origin_case": {"models": ["stg_liu1998_set_c"]}}, ["'origin_case.models'", "stg_liu1998_set_c"]),
         ({"model_files": ["my_models/missing.py"]}, ["'model_files[0]'", "my_models/missing.py", "working directory"]),
+        ({"rtols_by_model": {"logistic": [1e-6]}}, ["'rtols_by_model.logistic'", "1e-06", "would run at none"]),
+        ({"reference": {"by_model": {"logistic": {"check_rtol": 1e-12}}}},
+         ["'reference.by_model.logistic'", "check_rtol (1e-12)", "looser than rtol (1e-12)"]),
+        ({"exclude": []}, ["design 'petab_fit' needs a PEtab problem", "linear_decay"]),
     ],
 )  # fmt: skip
 def test_bad_config_stops_before_any_job(tmp_path, change, expected):
@@ -286,7 +302,8 @@ def test_lint_and_format_are_clean():
 def test_configfile_replaces_the_paper_grid(tmp_path):
     """--configfile must not inherit paper-grid keys (e.g. solvers_by_model, which
     would silently exclude bosh3 for linear_decay here)."""
-    config = quick_config(models=["linear_decay"], solvers=["bosh3"], exclude=[], methods=["forward_jvp"])
+    config = quick_config(models=["linear_decay"], solvers=["bosh3"], designs=["data_fit", "final_state"],
+                          exclude=[], methods=["forward_jvp"])  # fmt: skip
     work = make_workdir(tmp_path, config)
     assert planned_jobs(snakemake(work, "-n", configfile="test.yaml"))["run_sweep"] == 2
 
@@ -305,9 +322,10 @@ def test_subset_of_the_paper_grid_keeps_only_its_solvers(tmp_path):
         assert {sv for mm, sv in planned if mm == m} == solvers
     from gradatlas import settings
     from gradatlas.config import with_defaults
+    from gradatlas.models import MODELS
 
     s = settings.atlas_settings(
         with_defaults({**paper, "models": ["lotka_volterra", "stg_liu1998"]}),
-        {"lotka_volterra": "nonstiff", "stg_liu1998": "spiking"},
+        {m: MODELS[m] for m in ("lotka_volterra", "stg_liu1998")},
     )
     assert set(s.solvers) == set().union(*by_model.values())

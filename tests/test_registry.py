@@ -45,6 +45,8 @@ def test_registries_have_the_issue_parts():
         "data_fit",
         "final_state",
         "time_average",
+        "petab_fit",
+        "petab_start",
     }
     assert set(ga.METHODS) >= {
         "forward_jvp",

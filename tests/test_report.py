@@ -23,9 +23,13 @@ def digest(path):
 
 def test_pipeline_writes_every_figure_and_the_summary(pipeline_run):
     for name in FIGURES:
-        for ext in ("svg", "pdf", "png", "findings.html"):
+        for ext in ("svg", "pdf", "png"):
             path = pipeline_run / "results" / "figures" / f"{name}.{ext}"
             assert path.exists() and path.stat().st_size > 1000, path
+    # each figure's findings are about that figure (a heading of its own, computed content)
+    findings = {n: (pipeline_run / "results" / "figures" / f"{n}.findings.html").read_text() for n in FIGURES}
+    assert all("What the current atlas shows" in text and "<p>" in text for text in findings.values())
+    assert len({text.splitlines()[0] for text in findings.values()}) == len(FIGURES)
     table = pd.read_csv(pipeline_run / "results" / "summary.csv")
     assert {"model", "design", "method", "loosest_accurate_rtol", "error_at_default_rtol"} <= set(
         table.columns

@@ -12,7 +12,7 @@ python3 -m pip install -q "snakemake-executor-plugin-slurm>=2.8" \
     || { echo "ERROR: could not install snakemake-executor-plugin-slurm" >&2; exit 2; }
 for d in local cluster; do
     mkdir -p "$tmp/$d"
-    cp -r "$root"/{Snakefile,workflow,config,envs,profiles} "$tmp/$d/"
+    cp -r "$root"/{Snakefile,workflow,config,envs,profiles,examples,resources} "$tmp/$d/"
 done
 export GRADATLAS_JAX_CACHE="$tmp/jax-cache"   # shared by both runs, as on a shared filesystem
 target=(results/atlas.nc --configfile config/quick.yaml)
@@ -32,7 +32,7 @@ python3 - "$tmp/local/results/atlas.nc" "$tmp/cluster/results/atlas.nc" <<'PY'
 import sys
 import xarray as xr
 a, b = (xr.open_dataset(p) for p in sys.argv[1:3])
-timings = {"run_time", "compile_time", "trace_time"}
+timings = {"run_time", "compile_time", "trace_time", "warmup_time"}
 assert set(a.data_vars) == set(b.data_vars)
 for v in sorted(set(a.data_vars) - timings):
     xr.testing.assert_equal(a[v], b[v])

@@ -47,6 +47,10 @@ class Registry(Generic[T]):
         self._items[slug] = item
         return item
 
+    def unregister(self, slug: str) -> None:
+        """Remove a part (tests that register a throw-away part clean up with this)."""
+        self._items.pop(slug, None)
+
     def __getitem__(self, slug: str) -> T:
         try:
             return self._items[slug]

@@ -13,13 +13,22 @@ import casadi as ca
 CASADI_OPS = SimpleNamespace(
     exp=ca.exp,
     log=ca.log,
-    tanh=ca.tanh,
     sqrt=ca.sqrt,
     abs=ca.fabs,
+    sin=ca.sin,
+    cos=ca.cos,
+    tan=ca.tan,
+    sinh=ca.sinh,
+    cosh=ca.cosh,
+    tanh=ca.tanh,
     where=ca.if_else,
     minimum=ca.fmin,
     maximum=ca.fmax,
+    logical_and=ca.logic_and,
+    logical_or=ca.logic_or,
+    logical_not=ca.logic_not,
     stack=lambda xs: ca.vertcat(*xs),
+    concatenate=lambda xs: ca.vertcat(*xs),
 )
 
 
@@ -34,6 +43,12 @@ def symbolic_rhs(model, quadrature_of=None):
         q = sum(y[int(i)] for i in quadrature_of) / len(quadrature_of)
         f = ca.vertcat(f, q)
     return t, y, p, f
+
+
+def symbolic_initial(model, p, quadrature: bool = False):
+    """The initial state y(t0; p) as a CasADi expression of ``p`` (+ the quadrature's 0)."""
+    x0 = model.initial([p[i] for i in range(model.n_params)], CASADI_OPS)
+    return ca.vertcat(x0, 0.0) if quadrature else x0
 
 
 def vector_field_function(model) -> ca.Function:

@@ -47,7 +47,7 @@ FIGURES = ("regime_map", "error_vs_tolerance")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("model_file", help="a Python model file (see the README's 'Adding a model')")
+    p.add_argument("model_file", help="a Python model file, an SBML file or a PEtab problem (see the README)")
     p.add_argument("--model", help="the model's slug, when the file defines several")
     p.add_argument("--observe", nargs="+", metavar="STATE", help="observed states (default: all)")
     p.add_argument(

@@ -23,12 +23,13 @@ pipeline commands (what the Snakemake rules run; not needed by hand):
   aggregate       score the sweep files against their references into the atlas
   plot            draw one figure from the atlas
   summarize       write the summary table from the atlas
+  claims          evaluate the README's claims against the atlas (--readme: rewrite its claim blocks)
   origin-table    the forum thread's experiments on one STG conductance set
   chaos           Lorenz-63 horizon sweep and Lyapunov estimate
   origin-report   merge origin-case tables, draw their figures
 """
 
-PIPELINE = {"reference", "check-reference", "sweep", "aggregate", "plot", "summarize",
+PIPELINE = {"reference", "check-reference", "sweep", "aggregate", "plot", "summarize", "claims",
             "origin-table", "chaos", "origin-report"}  # fmt: skip
 
 
@@ -167,6 +168,22 @@ def cmd_summarize(args) -> None:
     print(f"wrote {args.out}: {len(table)} rows", flush=True)
 
 
+def cmd_claims(args) -> None:
+    from pathlib import Path
+
+    from . import io
+    from .claims import evaluate, report_html, update_readme
+
+    table = evaluate(io.open_checked(args.atlas))
+    table.to_csv(args.out, index=False)
+    Path(args.out).with_suffix(".html").write_text(report_html(table))
+    for _, r in table.iterrows():
+        print(f"{r['status']:>12}  {r['id']}: {r['supporting']} for, {r['contradicting']} against"
+              + (f" ({r['contradicting_examples']})" if r["contradicting"] else ""), flush=True)  # fmt: skip
+    if args.readme:
+        print(f"rewrote {update_readme(args.readme, table)} claim blocks in {args.readme}", flush=True)
+
+
 def cmd_origin_table(args) -> None:
     from .origin import origin_table
     from .settings import OriginSettings
@@ -281,6 +298,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--atlas", required=True)
     p.add_argument("--out", required=True)
     p.add_argument("--default-rtol", type=float, required=True)
+
+    p = command("claims", cmd_claims, "evaluate the README's claims against the atlas")
+    p.add_argument("--atlas", required=True)
+    p.add_argument("--out", required=True, help="CSV (an .html beside it)")
+    p.add_argument("--readme", help="rewrite this README's claim blocks from the result")
 
     p = command("origin-table", cmd_origin_table, "the thread's experiments on one STG conductance set")
     p.add_argument("--settings", required=True, help="OriginSettings as JSON")

@@ -13,10 +13,15 @@ data_fit           N uniform times; targets = the reference solution at    p_tru
                    p_true = p0; δ drawn once from a fixed seed
 final_state        mean of the observed states at t1                       p0
 time_average       (1/T) ∫ mean(observed states) dt, as a quadrature state p0
+petab_fit          a PEtab problem's measurement times; its negative       p0 (the published
+                   log-likelihood (the model's ``objective``)              best fit)
+petab_start        the same objective                                      p0 moved by δ on
+                                                                           the parameter scale
 =================  =====================================================  ==============
 
 Trajectory losses are the mean squared residual over valid observations and
-observed states. Each design can observe all states or a named subset.
+observed states. Each design can observe all states or a named subset. The two
+PEtab designs need a model with an objective of its own (a PEtab problem).
 """
 
 from __future__ import annotations
@@ -53,6 +58,11 @@ class AbstractDesign(abc.ABC):
     targets_from_reference: ClassVar[bool] = False
     #: the observation comes from a nominal solve at p0 with the cell's solver and tolerance
     nominal_solve: ClassVar[bool] = False
+    #: the loss is the model's own objective at its measurement times (a PEtab problem)
+    model_objective: ClassVar[bool] = False
+    #: scored against the local gradient scale (||g - g_ref|| / scale) rather than by relative
+    #: error: the designs whose correct gradient is zero or near zero
+    against_scale: ClassVar[bool] = False
 
     @abc.abstractmethod
     def observation(self, problem: Problem, p0, rtol, data: Observation):
@@ -61,9 +71,24 @@ class AbstractDesign(abc.ABC):
         ``data`` holds the reference stage's times (and targets, for data_fit).
         """
 
-    def point(self, p0: np.ndarray, delta: np.ndarray) -> np.ndarray:
+    def point(self, model, p0: np.ndarray, delta: np.ndarray) -> np.ndarray:
         """The parameter point at which the gradient is taken."""
         return np.asarray(p0)
+
+    def scale_point(self, point: np.ndarray) -> np.ndarray:
+        """Where the local gradient scale is taken (designs scored against it): 1e-3 off ``point``."""
+        return np.asarray(point) * (1.0 + SCALE_STEP)
+
+    def times(self, problem: Problem, n_obs: int) -> np.ndarray:
+        """The observation times the reference hands to cells: ``n_obs`` uniform times, or t1."""
+        return problem.uniform_times(n_obs) if self.observes_trajectory else np.array([problem.t1])
+
+    def check(self, model) -> None:
+        """Raise ValueError if the design cannot run on ``model``."""
+        if self.model_objective and model.objective is None:
+            raise ValueError(
+                f"design {self.slug!r} needs a PEtab problem; model {model.slug!r} has no objective"
+            )
 
     def observations(self, problem: Problem, p0, rtols, data: Observation) -> list:
         """On the host, before a cell's program: [(Observation, SolveInfo)] per tolerance.
@@ -97,6 +122,10 @@ def _nominal_at(problem: Problem, p0, rtol, ts, clip: bool):
     return obs, solve_info(sol)
 
 
+#: the relative step to the point where a local gradient scale is taken
+SCALE_STEP = 1e-3
+
+
 class NominalSteps(AbstractDesign):
     """Observe at the nominal solve's accepted steps.
 
@@ -112,6 +141,7 @@ class NominalSteps(AbstractDesign):
 
     slug = "nominal_steps"
     zero_gradient = True
+    against_scale = True
     nominal_solve = True
 
     def observation(self, problem, p0, rtol, data):
@@ -131,6 +161,7 @@ class NominalSteps(AbstractDesign):
 class Uniform(AbstractDesign):
     slug = "uniform"
     zero_gradient = True
+    against_scale = True
     nominal_solve = True
 
     def observation(self, problem, p0, rtol, data):
@@ -140,6 +171,7 @@ class Uniform(AbstractDesign):
 class UniformClipped(AbstractDesign):
     slug = "uniform_clipped"
     zero_gradient = True
+    against_scale = True
     clip = True
     nominal_solve = True
 
@@ -154,7 +186,7 @@ class DataFit(AbstractDesign):
     def observation(self, problem, p0, rtol, data):
         return data, _no_solve()
 
-    def point(self, p0, delta):
+    def point(self, model, p0, delta):
         return np.asarray(p0) * (1.0 + np.asarray(delta))
 
 
@@ -175,5 +207,36 @@ class TimeAverage(AbstractDesign):
         return problem.empty_observation(), _no_solve()
 
 
-for _cls in (NominalSteps, Uniform, UniformClipped, DataFit, FinalState, TimeAverage):
+class PetabFit(AbstractDesign):
+    """A PEtab problem's objective at its nominal parameters (for the Benchmark-Models-PEtab problems
+    the published best fit, where the true gradient is near zero): scored against the local gradient
+    scale, taken 1e-3 off the point on the parameter scale (absolute where a value is near 0)."""
+
+    slug = "petab_fit"
+    model_objective = True
+    against_scale = True
+
+    def observation(self, problem, p0, rtol, data):
+        return data, _no_solve()
+
+    def scale_point(self, point):
+        point = np.asarray(point)
+        return point + SCALE_STEP * np.maximum(np.abs(point), 1.0)
+
+    def times(self, problem, n_obs):
+        return np.asarray(problem.model.measurement_times, dtype=float)
+
+
+class PetabStart(PetabFit):
+    """The same objective at a start point: the nominal one moved by the seeded perturbation δ on
+    the parameter scale (``model.start_point``); scored by relative error, like data_fit."""
+
+    slug = "petab_start"
+    against_scale = False
+
+    def point(self, model, p0, delta):
+        return model.start_point(np.asarray(delta))
+
+
+for _cls in (NominalSteps, Uniform, UniformClipped, DataFit, FinalState, TimeAverage, PetabFit, PetabStart):
     DESIGNS.register(_cls.slug, _cls())

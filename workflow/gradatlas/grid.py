@@ -26,6 +26,17 @@ def solvers_for(config: dict, model: str) -> list[str]:
     return list((config.get("solvers_by_model") or {}).get(model, config["solvers"]))
 
 
+def rtols_for(config: dict, model: str) -> list[float]:
+    """The tolerances ``model`` runs at: those of ``rtols`` that ``rtols_by_model`` lists for it (all
+    of them when it lists nothing), so a smaller ``rtols`` (a subset run) narrows every model."""
+    own = (config.get("rtols_by_model") or {}).get(model)
+    return [float(r) for r in config["rtols"] if own is None or any(_same(r, o) for o in own)]
+
+
+def _same(a: float, b: float) -> bool:
+    return abs(float(a) - float(b)) <= 1e-9 * abs(float(b))
+
+
 def used_solvers(config: dict) -> list[str]:
     """The configured solvers that at least one model of the grid runs with, in config order."""
     used = {s for m in config["models"] for s in solvers_for(config, m)}
@@ -44,9 +55,15 @@ def exclusion_reason(config: dict, cell: Cell) -> str | None:
     if cell.solver not in solvers_for(config, cell.model):
         return f"solver {cell.solver} is not in solvers_by_model.{cell.model}"
     for ex in config.get("exclude") or []:
-        if all(getattr(cell, k) == ex[k] for k in ("model", "design", "solver", "method") if k in ex):
+        if all(
+            getattr(cell, k) in _listed(ex[k]) for k in ("model", "design", "solver", "method") if k in ex
+        ):
             return ex["reason"]
     return None
+
+
+def _listed(value) -> list:
+    return [value] if isinstance(value, str) else list(value)
 
 
 def all_cells(config: dict) -> list[Cell]:
@@ -102,9 +119,13 @@ def load_model_files(config: dict) -> Checked:
         except ConfigError:
             raise
         except Exception as e:
-            raise ConfigError(f"config key 'model_files[{i}]': {path!r} failed to load: {type(e).__name__}: {e}") from e
+            raise ConfigError(
+                f"config key 'model_files[{i}]': {path!r} failed to load: {type(e).__name__}: {e}"
+            ) from e
         if not slugs:
-            raise ConfigError(f"config key 'model_files[{i}]': {path!r} registers no model (call register_model)")
+            raise ConfigError(
+                f"config key 'model_files[{i}]': {path!r} registers no model (call register_model)"
+            )
         for slug in slugs:
             out.model_files[slug] = path
             if slug in config["models"]:
@@ -136,10 +157,17 @@ def check_config(config: dict) -> Checked:
                 f"config key 'solvers_by_model.{model}': solver(s) {missing} are not in 'solvers' "
                 f"({', '.join(config['solvers'])}); add them there or drop them here"
             )
+    for model, rtols in (config.get("rtols_by_model") or {}).items():
+        _check("rtols_by_model", [model], MODELS)
+        if model in config["models"] and not rtols_for(config, model):
+            raise ConfigError(
+                f"config key 'rtols_by_model.{model}': none of its tolerances {rtols} is in 'rtols' "
+                f"({config['rtols']}), so the model would run at none"
+            )
     for i, ex in enumerate(config.get("exclude") or []):
         for key, reg in (("model", MODELS), ("solver", SOLVERS), ("design", DESIGNS), ("method", METHODS)):
             if key in ex:
-                _check(f"exclude[{i}].{key}", [ex[key]], reg)
+                _check(f"exclude[{i}].{key}", _listed(ex[key]), reg)
     t = config["thresholds"]
     if t["accurate"] > t["degraded"]:
         raise ConfigError(
@@ -158,6 +186,24 @@ def check_config(config: dict) -> Checked:
         except ValueError as e:
             raise ConfigError(f"config key 'parameters.{model}': {e}") from None
     _check("origin_case.models", config["origin_case"]["models"], MODELS)
-    if not jobs(config):
+    _check("t1", list(config.get("t1") or {}), MODELS)
+    _check("reference.by_model", list(config["reference"].get("by_model", {})), MODELS)
+    for model, ref in {"": config["reference"], **config["reference"].get("by_model", {})}.items():
+        rtol = ref.get("rtol", config["reference"]["rtol"])
+        check_rtol = ref.get("check_rtol", config["reference"]["check_rtol"])
+        if not check_rtol > rtol:
+            key = f"reference.by_model.{model}" if model else "reference"
+            raise ConfigError(
+                f"config key '{key}': check_rtol ({check_rtol:g}) must be looser than rtol ({rtol:g})"
+            )
+    cells = jobs(config)
+    if not cells:
         raise ConfigError("the config excludes every cell of its grid: nothing to compute")
+    for cell in cells:
+        try:
+            DESIGNS[cell.design].check(MODELS[cell.model])
+        except ValueError as e:
+            raise ConfigError(
+                f"config keys 'designs' and 'models': {e} (exclude the pair, or drop one)"
+            ) from None
     return checked

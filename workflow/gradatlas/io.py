@@ -51,7 +51,16 @@ VARIABLES = {
     "cvodes_rtol": ("CVODES tolerance of the cross-check", "1"),
     "cvodes_error": ("estimated relative error of the CVODES cross-check", "1"),
     "cvodes_disagreement": ("relative disagreement of CVODES with the reference", "1"),
-    "category": ("model category (nonstiff, stiff, spiking, chaotic)", "1"),
+    "category": ("model category (nonstiff, stiff, spiking, chaotic, systems_biology)", "1"),
+    "failure_class": (
+        "failure class the model was built to provoke (none, tangent_blind, discontinuity, atol_scale)",
+        "1",
+    ),
+    "tangent_error_control": (
+        "do the method's sensitivities (tangents or adjoint) enter an adaptive error norm",
+        "1",
+    ),
+    "own_solver": ("the solver a method brings (empty: the cell's solver)", "1"),
 }
 
 
@@ -117,7 +126,8 @@ def reference_to_dataset(ref: Reference) -> xr.Dataset:
     )
     ds.attrs.update(
         model=ref.model, design=ref.design, solver=ref.solver, rtol=ref.rtol,
-        check_rtol=ref.check_rtol, zero_gradient=int(ref.zero_gradient), t1=ref.t1,
+        check_rtol=ref.check_rtol, zero_gradient=int(ref.zero_gradient), against_scale=int(ref.against_scale),
+        t1=ref.t1,
         status=ref.status, message=ref.message, digest=ref.digest(),
     )  # fmt: skip
     return ds
@@ -131,7 +141,8 @@ def reference_from_dataset(ds: xr.Dataset) -> Reference:
         solver=a["solver"], rtol=float(a["rtol"]), check_rtol=float(a["check_rtol"]),
         point=ds["point"].values, grad=ds["ref_grad"].values, grad_check=ds["grad_check"].values,
         scale=float(ds["scale"]), error=float(ds["reference_error"]),
-        zero_gradient=bool(int(a["zero_gradient"])), ts=ds["ts"].values,
+        zero_gradient=bool(int(a["zero_gradient"])), against_scale=bool(int(a["against_scale"])),
+        ts=ds["ts"].values,
         targets=ds["targets"].values, t1=float(a["t1"]), status=a["status"],
         message=a.get("message", ""), delta=ds["delta"].values,
     )  # fmt: skip

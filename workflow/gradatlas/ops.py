@@ -1,8 +1,10 @@
 """Elementwise maths namespaces through which every vector field is written once.
 
-A model's ``rhs(t, y, p, np)`` uses only ``np.exp``, ``np.log``, ``np.tanh``,
-``np.sqrt``, ``np.abs``, ``np.where``, ``np.minimum``, ``np.maximum`` and
-``np.stack``, plus Python arithmetic and powers. ``JAX_OPS`` evaluates it with
+A model's ``rhs(t, y, p, np)`` uses only ``np.exp``, ``np.log``, ``np.sqrt``,
+``np.abs``, the trigonometric and hyperbolic functions (``sin``, ``cos``, ``tan``,
+``sinh``, ``cosh``, ``tanh``), ``np.where``, ``np.minimum``, ``np.maximum``,
+``np.logical_and``/``or``/``not``, ``np.stack`` and ``np.concatenate``, plus Python
+arithmetic, comparisons and powers. ``JAX_OPS`` evaluates it with
 ``jax.numpy``; a second backend (CasADi for the CVODES cross-check) only has to
 provide the same names.
 
@@ -19,13 +21,22 @@ import jax.numpy as jnp
 JAX_OPS = SimpleNamespace(
     exp=jnp.exp,
     log=jnp.log,
-    tanh=jnp.tanh,
     sqrt=jnp.sqrt,
     abs=jnp.abs,
+    sin=jnp.sin,
+    cos=jnp.cos,
+    tan=jnp.tan,
+    sinh=jnp.sinh,
+    cosh=jnp.cosh,
+    tanh=jnp.tanh,
     where=jnp.where,
     minimum=jnp.minimum,
     maximum=jnp.maximum,
+    logical_and=jnp.logical_and,
+    logical_or=jnp.logical_or,
+    logical_not=jnp.logical_not,
     stack=jnp.stack,
+    concatenate=jnp.concatenate,
 )
 
 #: exp(EXP_CAP) ~ 5e21. Arguments of the rate functions in the zoo stay below

@@ -15,6 +15,7 @@ import numpy as np
 
 from . import trace_cache
 from .models import AbstractModel
+from .ops import JAX_OPS
 from .solvers import SOLVERS
 
 #: offsets, as fractions of the time span, at which ``Problem.nonfinite_probe`` evaluates the field
@@ -65,6 +66,7 @@ class Problem:
         max_steps: int,
         t1: float | None = None,
         force_clip: bool = False,
+        atol_scale: float | None = None,
     ):
         self.model = model
         self.design = design
@@ -77,6 +79,8 @@ class Problem:
         self.quadrature = design.quadrature
         self.clip = design.clip or force_clip
         self.n_states = model.n_states + (1 if self.quadrature else 0)
+        self.atol_scale = float(model.atol_scale if atol_scale is None else atol_scale)
+        self.jump_ts = tuple(float(t) for t in model.jump_times)
 
     def describe(self) -> dict:
         """What a traced program of this problem depends on besides its arguments and the source."""
@@ -90,6 +94,8 @@ class Problem:
             "t0": self.t0,
             "t1": self.t1,
             "clip": self.clip,
+            "atol_scale": self.atol_scale,
+            "jump_ts": list(self.jump_ts),
         }
 
     def compile(self, fn, args: tuple, parts: tuple = (), **description):
@@ -110,17 +116,21 @@ class Problem:
             dy = jnp.concatenate([dy, dq])
         return dy
 
-    def y0(self):
-        y0 = self.model.y0
+    def y0(self, p):
+        """The initial state (of the model, then the quadrature) at parameters ``p``."""
+        y0 = jnp.asarray(self.model.initial(p, JAX_OPS), dtype=jnp.float64)
         if self.quadrature:
             y0 = jnp.concatenate([y0, jnp.zeros(1)])
         return y0
 
     def controller(self, rtol, clip_ts=None):
-        pid = diffrax.PIDController(rtol=rtol, atol=rtol * self.model.atol_scale)
-        if clip_ts is None:
+        """PID control with atol = rtol x atol_scale; stepping onto ``clip_ts`` and across the
+        model's jump times when there are any."""
+        pid = diffrax.PIDController(rtol=rtol, atol=rtol * self.atol_scale)
+        if clip_ts is None and not self.jump_ts:
             return pid
-        return diffrax.ClipStepSizeController(pid, step_ts=clip_ts)
+        jump_ts = jnp.asarray(self.jump_ts, dtype=jnp.float64) if self.jump_ts else None
+        return diffrax.ClipStepSizeController(pid, step_ts=clip_ts, jump_ts=jump_ts)
 
     def solve(self, p, rtol, saveat, *, adjoint=None, clip_ts=None, rhs=None, y0=None):
         """One adaptive solve; never raises on a numerical failure (read ``.result``)."""
@@ -130,7 +140,7 @@ class Problem:
             self.t0,
             self.t1,
             None,
-            self.y0() if y0 is None else y0,
+            self.y0(p) if y0 is None else y0,
             p,
             saveat=saveat,
             stepsize_controller=self.controller(rtol, clip_ts),
@@ -180,8 +190,10 @@ class Problem:
     def clip_ts(self, obs: Observation):
         return obs.ts if self.clip else None
 
-    def loss(self, ys, obs: Observation):
-        """The design's scalar loss from the saved states ``ys`` (N, n_states)."""
+    def loss(self, ys, obs: Observation, p):
+        """The design's scalar loss from the saved states ``ys`` (N, n_states) at parameters ``p``."""
+        if self.design.model_objective:  # a PEtab problem: its objective at the measurement times
+            return self.model.objective(lambda j: ys[j], p, JAX_OPS)
         if self.design.observes_trajectory:
             r = ys[:, self.observe] - obs.targets
             w = obs.mask / (jnp.sum(obs.mask) * len(self.observe))
@@ -193,7 +205,7 @@ class Problem:
     def solve_loss(self, p, rtol, obs: Observation, adjoint=None):
         """(loss, SolveInfo) of the design's differentiated solve at ``p``."""
         sol = self.solve(p, rtol, self.saveat(obs), adjoint=adjoint, clip_ts=self.clip_ts(obs))
-        return self.loss(sol.ys, obs), solve_info(sol)
+        return self.loss(sol.ys, obs, p), solve_info(sol)
 
     # ---- helpers for designs ----
     def uniform_times(self, n: int) -> np.ndarray:

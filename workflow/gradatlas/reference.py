@@ -28,8 +28,6 @@ from .problem import Observation, Problem, solve_info
 from .settings import ReferenceSettings
 from .status import Status, status_from_result
 
-SCALE_STEP = 1e-3
-
 
 @dataclass
 class Reference:
@@ -46,6 +44,7 @@ class Reference:
     scale: float  # ||grad||, or the local gradient scale for zero-gradient designs
     error: float  # estimated relative error of grad (of the scale, for zero designs)
     zero_gradient: bool
+    against_scale: bool  # scored as ||g - grad|| / scale (zero and near-zero gradients), else relative
     ts: np.ndarray  # observation times handed to cells (uniform grid)
     targets: np.ndarray  # targets handed to cells (data_fit)
     t1: float  # end of the time span
@@ -63,6 +62,11 @@ class Reference:
         return h.hexdigest()[:16]
 
 
+def reference_atol_scale(model) -> float:
+    """The reference's atol scale: the model's ``reference_atol_scale``, else its ``atol_scale``."""
+    return model.atol_scale if model.reference_atol_scale is None else model.reference_atol_scale
+
+
 def perturbation(n_params: int, seed: int, size: float) -> np.ndarray:
     """δ for data_fit: ``size`` x standard normal, drawn once from ``seed``."""
     return size * np.random.default_rng(seed).standard_normal(n_params)
@@ -75,15 +79,14 @@ def compute_reference(s: ReferenceSettings) -> Reference:
     check_rtol = s.check_rtol
     solver = m.reference_solver
     observe = s.observe if isinstance(s.observe, str) else list(s.observe)
-    prob = Problem(m, d, solver, observe, max_steps=s.max_steps, t1=s.t1, force_clip=True)
+    prob = Problem(m, d, solver, observe, max_steps=s.max_steps, t1=s.t1, force_clip=True,
+                   atol_scale=reference_atol_scale(m))  # fmt: skip
     n_obs_states = len(prob.observe)
     p0 = np.asarray(m.p0)
     delta = perturbation(m.n_params, s.seed, s.delta)
 
-    if d.observes_trajectory:
-        ts = jnp.asarray(prob.uniform_times(s.n_obs))
-    else:
-        ts = jnp.full((1,), prob.t1)
+    d.check(m)
+    ts = jnp.asarray(d.times(prob, s.n_obs), dtype=jnp.float64)
 
     def targets_at(p, tol, ts):
         sol = prob.solve(p, tol, prob.saveat(Observation(ts, None, None)), clip_ts=ts)
@@ -105,7 +108,10 @@ def compute_reference(s: ReferenceSettings) -> Reference:
                 failures.append((st, msg))
         return np.asarray(out[0][0]), np.asarray(out[1][0])
 
-    if d.observes_trajectory:
+    if d.model_objective:  # the model's objective holds its measurements: no targets
+        targets = jnp.zeros((len(ts), n_obs_states))
+        obs = Observation(ts, targets, jnp.ones_like(ts))
+    elif d.observes_trajectory:
         args = (jnp.asarray(p0), jnp.asarray(rtol), ts)
         targets, result, _, _ = prob.compile(targets_at, args, program="reference_targets")[0](*args)
         st, msg = status_from_result(result, bool(np.all(np.isfinite(targets))))
@@ -116,20 +122,28 @@ def compute_reference(s: ReferenceSettings) -> Reference:
         targets = jnp.zeros((1, n_obs_states))
         obs = prob.empty_observation()
 
+    def norm_error(g, g_check, size):
+        return float(np.linalg.norm(g - g_check) / size) if size > 0 else np.inf
+
     if d.zero_gradient:
         point = p0
-        g_scale, g_scale_check = run(p0 * (1.0 + SCALE_STEP), obs)
+        g_scale, g_scale_check = run(d.scale_point(p0), obs)
         grad = np.zeros_like(p0)
         grad_check = np.zeros_like(p0)
         scale = float(np.linalg.norm(g_scale))
-        error = float(np.linalg.norm(g_scale - g_scale_check) / scale) if scale > 0 else np.inf
+        error = norm_error(g_scale, g_scale_check, scale)
         hand_targets = np.zeros((len(ts), n_obs_states))  # cells make their own targets
     else:
-        point = d.point(p0, delta)
+        point = d.point(m, p0, delta)
         grad, grad_check = run(point, obs)
-        scale = float(np.linalg.norm(grad))
-        error = float(np.linalg.norm(grad - grad_check) / scale) if scale > 0 else np.inf
         hand_targets = np.asarray(targets)
+        if d.against_scale:  # a near-zero gradient: judged against the gradients nearby
+            g_scale, g_scale_check = run(d.scale_point(point), obs)
+            scale = float(np.linalg.norm(g_scale))
+            error = max(norm_error(grad, grad_check, scale), norm_error(g_scale, g_scale_check, scale))
+        else:
+            scale = float(np.linalg.norm(grad))
+            error = norm_error(grad, grad_check, scale)
 
     status, message = failures[0] if failures else (Status.OK, "")
     if status in (Status.MAX_STEPS, Status.FAILED):  # a vector field gone NaN reads like max_steps
@@ -150,6 +164,7 @@ def compute_reference(s: ReferenceSettings) -> Reference:
         scale=scale,
         error=error,
         zero_gradient=d.zero_gradient,
+        against_scale=d.against_scale,
         ts=np.asarray(ts),
         targets=hand_targets,
         t1=prob.t1,
@@ -178,7 +193,8 @@ def cvodes_cross_check(ref: Reference, s: ReferenceSettings) -> dict:
     from .models.preflight import casadi_problem
 
     m, d = MODELS[ref.model].restricted(s.parameters), DESIGNS[ref.design]
-    prob = Problem(m, d, ref.solver, ref.observe, max_steps=s.max_steps, t1=ref.t1)
+    prob = Problem(m, d, ref.solver, ref.observe, max_steps=s.max_steps, t1=ref.t1,
+                   atol_scale=reference_atol_scale(m))  # fmt: skip
     meth = METHODS["cvodes_forward"]
     p0 = np.asarray(m.p0)
     out = {"cvodes_rtol": np.nan, "cvodes_error": np.nan, "cvodes_disagreement": np.nan, "cvodes_message": ""}
@@ -191,10 +207,11 @@ def cvodes_cross_check(ref: Reference, s: ReferenceSettings) -> dict:
         nominal, make_loss_grad = meth.build(prob, ref.ts, tol)
         if d.zero_gradient:
             targets = nominal(p0)[0][:, prob.observe]
-            g = make_loss_grad(targets)(p0 * (1.0 + SCALE_STEP))[1]
+            g = make_loss_grad(targets)(d.scale_point(p0))[1]
             return g, abs(np.linalg.norm(g) - ref.scale) / ref.scale, np.linalg.norm(g)
         g = make_loss_grad(ref.targets)(ref.point)[1]
-        return g, np.linalg.norm(g - ref.grad) / np.linalg.norm(ref.grad), g
+        size = ref.scale if ref.against_scale else np.linalg.norm(ref.grad)
+        return g, np.linalg.norm(g - ref.grad) / size, g
 
     tol = ref.rtol
     while tol <= CHECK_LOOSEST_RTOL:

@@ -1,9 +1,11 @@
 """Score a gradient against a reference, and label its regime.
 
-* Designs whose correct gradient is zero by construction (``nominal_steps``,
-  ``uniform``, ``uniform_clipped``): ``error = ||g|| / scale``, where the local
-  gradient scale is the reference gradient norm at p0 (1 + 1e-3) (targets from
-  the reference solution at p0). Cosine similarity is undefined (NaN).
+* Designs scored against the local gradient scale: those whose correct gradient is zero
+  by construction (``nominal_steps``, ``uniform``, ``uniform_clipped``: g_ref = 0) and
+  ``petab_fit`` (a published best fit, g_ref near zero): ``error = ||g - g_ref|| / scale``,
+  where the local gradient scale is the reference gradient norm 1e-3 off the point
+  (for the zero-gradient designs at p0 (1 + 1e-3), with targets from the reference
+  solution at p0). Cosine similarity is NaN where g_ref = 0.
 * Other designs: ``error = ||g - g_ref|| / ||g_ref||``.
 
 When the reference's own estimated relative error exceeds
@@ -39,7 +41,7 @@ class CellScores:
     regime: list[str]
 
 
-def score(grad, ref_grad, scale, zero_gradient, ref_error, status, t: Thresholds) -> Score:
+def score(grad, ref_grad, scale, against_scale, ref_error, status, t: Thresholds) -> Score:
     nan = float("nan")
     if status == Status.UNSUPPORTED:
         return Score(nan, nan, nan, Regime.UNSUPPORTED)
@@ -49,10 +51,11 @@ def score(grad, ref_grad, scale, zero_gradient, ref_error, status, t: Thresholds
         return Score(nan, nan, nan, Regime.NO_REFERENCE)
     g = np.asarray(grad, float)
     r = np.asarray(ref_grad, float)
-    if zero_gradient:
-        error = float(np.linalg.norm(g) / scale)
-        cosine = nan
-        max_param = float(np.max(np.abs(g)) / scale)
+    if against_scale:
+        error = float(np.linalg.norm(g - r) / scale)
+        denom = np.linalg.norm(g) * np.linalg.norm(r)
+        cosine = float(g @ r / denom) if denom > 0 else nan
+        max_param = float(np.max(np.abs(g - r)) / scale)
     else:
         error = float(np.linalg.norm(g - r) / np.linalg.norm(r))
         denom = np.linalg.norm(g) * np.linalg.norm(r)
@@ -73,7 +76,7 @@ def score_cell(grads, statuses, reference, t: Thresholds) -> CellScores:
     :class:`~gradatlas.reference.Reference`; a failed reference scores as no_reference."""
     ref_error = reference.error if reference.status == Status.OK else np.inf
     scores = [
-        score(g, reference.grad, reference.scale, reference.zero_gradient, ref_error, Status(st), t)
+        score(g, reference.grad, reference.scale, reference.against_scale, ref_error, Status(st), t)
         for g, st in zip(grads, statuses, strict=True)
     ]
     return CellScores(

@@ -19,7 +19,7 @@ import json
 import typing
 from dataclasses import dataclass
 
-from .grid import Cell, all_cells, exclusion_reason, observe_for, parameters_for, used_solvers
+from .grid import Cell, observe_for, parameters_for, rtols_for, used_solvers
 
 
 class SettingsError(ValueError):
@@ -104,8 +104,14 @@ class AtlasSettings(_Settings):
     solvers: tuple[str, ...]
     methods: tuple[str, ...]
     rtols: tuple[float, ...]
-    excluded: tuple[tuple[str, str, str, str, str], ...]  # (model, design, solver, method, reason)
+    model_rtols: tuple[tuple[float, ...], ...]  # per model: the rtols it runs at (rtols_by_model)
+    #: the exclusion rules, not the excluded cells: the job applies them (``grid.exclusion_reason``).
+    #: Expanded, the paper grid's 3 424 excluded cells made a 430 kB argument, past the kernel's
+    #: 128 kB limit for one argument ("Argument list too long")
+    solvers_by_model: dict
+    exclude: tuple[dict, ...]
     categories: tuple[str, ...]  # per model: nonstiff, stiff, spiking, chaotic, systems_biology
+    failure_classes: tuple[str, ...]  # per model: none, tangent_blind, discontinuity, atol_scale
     thresholds: Thresholds
 
 
@@ -146,7 +152,7 @@ def _names(value):
 
 
 def reference_settings(config: dict, model: str, design: str, model_file: str | None) -> ReferenceSettings:
-    ref = config["reference"]
+    ref = {**config["reference"], **config["reference"].get("by_model", {}).get(model, {})}
     return ReferenceSettings(
         model=model,
         design=design,
@@ -159,7 +165,7 @@ def reference_settings(config: dict, model: str, design: str, model_file: str | 
         rtol=ref["rtol"],
         check_rtol=ref["check_rtol"],
         max_steps=ref["max_steps"],
-        t1=None,
+        t1=(config.get("t1") or {}).get(model),
     )
 
 
@@ -171,7 +177,7 @@ def sweep_settings(config: dict, cell: Cell, model_file: str | None) -> SweepSet
         method=cell.method,
         model_file=model_file,
         parameters=_names(parameters_for(config, cell.model)),
-        rtols=tuple(float(r) for r in config["rtols"]),
+        rtols=tuple(rtols_for(config, cell.model)),
         max_steps=config["max_steps"],
         repeats=config["repeats"],
         repeat_below=config["repeat_below"],
@@ -179,15 +185,10 @@ def sweep_settings(config: dict, cell: Cell, model_file: str | None) -> SweepSet
     )
 
 
-def atlas_settings(config: dict, categories: dict[str, str]) -> AtlasSettings:
+def atlas_settings(config: dict, models: dict) -> AtlasSettings:
     """The atlas's solver axis holds the solvers that some model of the grid runs with:
     a solver that ``solvers_by_model`` gives to none of the models is not a column.
-    ``categories``: model slug -> category (from the registry)."""
-    excluded = []
-    for cell in all_cells(config):
-        reason = exclusion_reason(config, cell)
-        if reason is not None:
-            excluded.append((cell.model, cell.design, cell.solver, cell.method, reason))
+    ``models``: slug -> the model (from the registry), for its category and failure class."""
     solvers = used_solvers(config)
     return AtlasSettings(
         models=tuple(config["models"]),
@@ -195,8 +196,11 @@ def atlas_settings(config: dict, categories: dict[str, str]) -> AtlasSettings:
         solvers=tuple(solvers),
         methods=tuple(config["methods"]),
         rtols=tuple(float(r) for r in config["rtols"]),
-        excluded=tuple(e for e in excluded if e[2] in solvers),
-        categories=tuple(categories[m] for m in config["models"]),
+        model_rtols=tuple(tuple(rtols_for(config, m)) for m in config["models"]),
+        solvers_by_model=dict(config.get("solvers_by_model") or {}),
+        exclude=tuple(config.get("exclude") or ()),
+        categories=tuple(models[m].category for m in config["models"]),
+        failure_classes=tuple(models[m].failure_class for m in config["models"]),
         thresholds=thresholds(config),
     )
 

@@ -55,37 +55,101 @@ def summary_table(atlas, default_rtol: float = 1e-3) -> pd.DataFrame:
 
 
 def regime_counts(atlas) -> pd.DataFrame:
-    """Cells per (method, regime), excluded cells left out."""
+    """Entries per (method, regime), excluded cells left out."""
     df = atlas["regime"].to_dataframe().reset_index()
     df = df[df["regime"] != "excluded"]
     return df.groupby(["method", "regime"]).size().unstack(fill_value=0)
 
 
-def findings_html(atlas, figure: str) -> str:
-    """A short, data-driven account of what the current atlas shows, for the report."""
+def _table(df: pd.DataFrame) -> str:
+    return df.to_html(border=0, float_format=lambda x: f"{x:.3g}")
+
+
+def _regime_shares(atlas) -> str:
     counts = regime_counts(atlas)
-    parts = [f"<h3>What the current atlas shows ({html.escape(figure)})</h3>"]
-    n_cells = int(counts.values.sum())
-    parts.append(
-        f"<p>{n_cells} scored or attempted cells (model × design × solver × method × rtol), "
-        "excluded cells left out. Cells per method and regime:</p>"
-    )
-    parts.append(counts.to_html(border=0))
-    df = atlas[["error", "regime"]].to_dataframe().reset_index()
-    scored = df[df["regime"].isin(SCORED)]
-    if len(scored):
-        worst = scored.sort_values("error", ascending=False).head(5)
-        parts.append("<p>Largest scored errors:</p>")
-        parts.append(worst.to_html(index=False, border=0, float_format=lambda x: f"{x:.3g}"))
-    if "nominal_steps" in atlas["design"].values:
-        ns = scored[(scored["design"] == "nominal_steps")]
-        by = ns.groupby("method")["regime"].apply(lambda r: (r != "accurate").mean()) if len(ns) else None
-        if by is not None and len(by):
-            text = ", ".join(f"{k}: {100 * v:.0f} %" for k, v in by.items())
-            parts.append(
-                "<p>nominal_steps (the origin thread's design, true gradient 0): "
-                f"share of scored cells that are not accurate, per method: {html.escape(text)}.</p>"
-            )
+    control = dict(zip(atlas["method"].values, atlas["tangent_error_control"].values, strict=True))
+    counts.insert(0, "sensitivities in an error norm", [control[m] for m in counts.index])
+    counts = counts.sort_values("sensitivities in an error norm", kind="stable")
+    return ("<p>Entries (model, design, solver, method, rtol) per method and regime, excluded cells left "
+            "out, methods grouped by whether their sensitivities enter an adaptive error norm:</p>" + _table(counts))  # fmt: skip
+
+
+def _convergence(atlas) -> str:
+    from .claims import converges, flat
+
+    rows = []
+    for meth in atlas["method"].values:
+        n_conv = len(converges(method=str(meth))(atlas)[0])
+        n_flat = len(flat(method=str(meth))(atlas)[0])
+        scored = len(converges(factor=np.inf, method=str(meth))(atlas)[0])
+        rows.append({"method": str(meth), "series scored at two or more tolerances": scored,
+                     "error falls 100x or more": n_conv, "flat and never accurate": n_flat})  # fmt: skip
+    return ("<p>How each method's error responds to rtol, over its (model, design, solver) series:</p>"
+            + pd.DataFrame(rows).to_html(index=False, border=0))  # fmt: skip
+
+
+def _fastest(atlas, design: str = "data_fit", target: float = 1e-6) -> str:
+    if design not in atlas["design"].values:
+        return f"<p>No {design} cells in this atlas.</p>"
+    own = dict(zip(atlas["method"].values, atlas["own_solver"].values.astype(str), strict=True))
+    rows = []
+    for m in atlas["model"].values:
+        sel = atlas.sel(model=m, design=design)
+        best = {}
+        for meth in sel["method"].values:
+            ok = (sel["regime"].sel({"method": meth}).values.astype(str) != "excluded") & (
+                sel["error"].sel({"method": meth}).values <= target)  # fmt: skip
+            t = np.where(ok, sel["run_time"].sel({"method": meth}).values, np.inf)
+            if np.isfinite(t.min()):
+                side = "CVODES" if own[meth] else "JAX"
+                i, j = np.unravel_index(int(np.argmin(t)), t.shape)
+                cand = (
+                    float(t.min()),
+                    f"{meth} ({sel['solver'].values[i]}, rtol {sel['rtol'].values[j]:.0e})",
+                )
+                best[side] = min(best.get(side, cand), cand)
+        if best:
+            rows.append({"model": str(m),
+                         "fastest JAX gradient": best.get("JAX", (np.nan, "none"))[1],
+                         "s (JAX)": best.get("JAX", (np.nan,))[0],
+                         "fastest CVODES gradient": best.get("CVODES", (np.nan, "none"))[1],
+                         "s (CVODES)": best.get("CVODES", (np.nan,))[0]})  # fmt: skip
+    if not rows:
+        return f"<p>No {design} gradient reaches an error of {target:g} in this atlas.</p>"
+    return (f"<p>The fastest gradient reaching an error of {target:g} on {design}, per model (run time per "
+            "gradient after warm-up, compilation excluded):</p>" + pd.DataFrame(rows).to_html(index=False, border=0,
+            float_format=lambda x: f"{x:.3g}"))  # fmt: skip
+
+
+def _failures(atlas) -> str:
+    df = atlas["status"].to_dataframe().reset_index()
+    df = df[~df["status"].isin(["ok", "excluded"])]
+    if not len(df):
+        return "<p>Every cell that ran returned status ok.</p>"
+    table = df.groupby(["model", "solver", "status"]).size().unstack(fill_value=0)
+    return "<p>Entries that did not return status ok, per model, solver and status:</p>" + _table(table)
+
+
+#: figure -> (title, the table specific to it)
+FINDINGS = {
+    "regime_map": ("regimes per method", _regime_shares),
+    "error_vs_tolerance": ("convergence with rtol", _convergence),
+    "work_precision": ("cost of an accurate gradient", _fastest),
+    "failure_map": ("where solves fail", _failures),
+}
+
+
+def findings_html(atlas, figure: str) -> str:
+    """What the current atlas shows for one figure: the claims placed at that figure, with their
+    status on this atlas, and a table computed from the atlas for that figure alone."""
+    from .claims import CLAIMS, claims_html, evaluate
+
+    title, table = FINDINGS[figure]
+    claims = [c for c in CLAIMS if c.where == figure]
+    parts = [f"<h3>What the current atlas shows: {html.escape(title)}</h3>"]
+    if claims:
+        parts.append(claims_html(evaluate(atlas, claims)))
+    parts.append(table(atlas))
     return "\n".join(parts)
 
 

@@ -70,10 +70,10 @@ def _json(settings):
     return shlex.quote(settings.to_json())
 
 
-def _categories():
+def _models():
     from gradatlas.models import MODELS
 
-    return {m: MODELS[m].category for m in config["models"]}
+    return {m: MODELS[m] for m in config["models"]}
 
 
 def get_model_file(wildcards):
@@ -96,7 +96,7 @@ def get_sweep_settings(wildcards):
 
 
 def get_atlas_settings(wildcards):
-    return _json(S.atlas_settings(config, _categories()))
+    return _json(S.atlas_settings(config, _models()))
 
 
 def get_origin_settings(wildcards):

@@ -60,11 +60,35 @@ rule write_summary:
         " --default-rtol {params.default_rtol} --out {output} > {log} 2>&1"
 
 
+rule evaluate_claims:
+    input:
+        paths.ATLAS,
+    output:
+        csv=paths.CLAIMS,
+        html=report(
+            paths.CLAIMS_HTML,
+            caption="../report/claims.rst",
+            category="Claims",
+            labels={"table": "claims"},
+        ),
+    log:
+        "logs/claims/claims.log",
+    conda:
+        "../../envs/gradatlas.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    shell:
+        "EQX_ON_ERROR=nan python -m gradatlas_launch claims --atlas {input} --out {output.csv} > {log} 2>&1"
+
+
 rule atlas_figures:
     default_target: False
     input:
         get_figure_files,
         paths.SUMMARY,
+        paths.CLAIMS,
         get_missing_intermediates,
 
 

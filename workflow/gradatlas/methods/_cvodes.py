@@ -27,6 +27,11 @@ class CvodesMethod(HostMethod):
         reason = casadi_problem(problem.model)
         if reason:
             raise UnsupportedCombination(f"model {problem.model.slug!r}: {reason}")
+        if problem.jump_ts:
+            raise UnsupportedCombination(
+                f"model {problem.model.slug!r} declares jump times {list(problem.jump_ts)}, and CasADi's CVODES "
+                "interface cannot force steps onto them (no tstop)"
+            )
         if problem.clip:
             raise UnsupportedCombination(
                 "CasADi's CVODES interface returns output times by interpolation and cannot "
@@ -36,32 +41,34 @@ class CvodesMethod(HostMethod):
     def build(self, problem: Problem, ts, rtol: float):
         import casadi as ca
 
-        from ..casadi_backend import symbolic_rhs
+        from ..casadi_backend import CASADI_OPS, symbolic_initial, symbolic_rhs
 
         m = problem.model
         quad = problem.observe if problem.quadrature else None
-        _, y, p, f = symbolic_rhs(m, quadrature_of=quad)
+        t, y, p, f = symbolic_rhs(m, quadrature_of=quad)
         opts = {
-            "abstol": float(rtol * m.atol_scale),
+            "abstol": float(rtol * problem.atol_scale),
             "reltol": float(rtol),
             "max_num_steps": int(problem.max_steps),
         }
         integ = ca.integrator(
-            "F", "cvodes", {"x": y, "p": p, "ode": f}, problem.t0, [float(t) for t in ts], opts
+            "F", "cvodes", {"t": t, "x": y, "p": p, "ode": f}, problem.t0, [float(s) for s in ts], opts
         )
-        y0 = np.asarray(problem.y0())
         n_p = m.n_params
+        x0_of = ca.Function("x0", [p], [symbolic_initial(m, p, problem.quadrature)])
         obs = [int(i) for i in problem.observe]
 
         def nominal(pv):
-            xs = np.asarray(integ(x0=y0, p=np.asarray(pv))["xf"])
+            xs = np.asarray(integ(x0=x0_of(np.asarray(pv)), p=np.asarray(pv))["xf"])
             st = integ.stats()
             return xs.T, int(st.get("nsteps", -1)), int(st.get("netfails", -1))
 
         def make_loss_grad(targets):
             P = ca.MX.sym("p", n_p)
-            X = integ(x0=y0, p=P)["xf"]  # (n, N)
-            if problem.design.observes_trajectory:
+            X = integ(x0=x0_of(P), p=P)["xf"]  # (n, N)
+            if problem.design.model_objective:  # a PEtab problem's objective
+                L = m.objective(lambda j: X[:, j], P, CASADI_OPS)
+            elif problem.design.observes_trajectory:
                 R = X[obs, :] - ca.DM(np.asarray(targets).T)
                 L = ca.sumsqr(R) / (R.numel())
             elif problem.quadrature:

@@ -9,7 +9,7 @@ def sensitivity_solve(problem, p, rtol, obs):
     """Solve the augmented system z = (y, S = dy/dp) as *one* ODE.
 
     dS/dt = J_y S + J_p, with J from ``jax.jacfwd`` of the same vector field,
-    S(0) = 0. The adaptive error norm covers states *and* sensitivities, as
+    S(0) = dy0/dp (zero unless the initial state depends on the parameters). The adaptive error norm covers states *and* sensitivities, as
     Julia's dual numbers and CVODES with full error control do.
     Returns (ys (N, n), S (N, n, n_params), SolveInfo).
     """
@@ -21,9 +21,10 @@ def sensitivity_solve(problem, p, rtol, obs):
         jy, jp = jax.jacfwd(problem.rhs, argnums=(1, 2))(t, y, q)
         return jnp.concatenate([dy, (jy @ s + jp).ravel()])
 
-    z0 = jnp.concatenate([problem.y0(), jnp.zeros(n * n_p)])
+    p = jax.lax.stop_gradient(p)
+    z0 = jnp.concatenate([problem.y0(p), jax.jacfwd(problem.y0)(p).ravel()])  # S(0) = dy0/dp
     sol = problem.solve(
-        jax.lax.stop_gradient(p),
+        p,
         rtol,
         problem.saveat(obs),
         clip_ts=problem.clip_ts(obs),
@@ -49,8 +50,8 @@ class ForwardSensitivity(AbstractMethod):
 
     def value_and_grad(self, problem, p, rtol, obs):
         ys, sens, info = sensitivity_solve(problem, p, rtol, obs)
-        loss, dl_dy = jax.value_and_grad(problem.loss)(ys, obs)
-        grad = jnp.einsum("ti,tik->k", dl_dy, sens)
+        loss, (dl_dy, dl_dp) = jax.value_and_grad(problem.loss, argnums=(0, 2))(ys, obs, p)
+        grad = jnp.einsum("ti,tik->k", dl_dy, sens) + dl_dp  # + the loss's own dependence on p
         return MethodOutput(loss, grad, info)
 
 

@@ -57,10 +57,32 @@ class AbstractModel(abc.ABC):
     atol_scale: ClassVar[float] = 1.0
     #: the designs ``gradatlas check`` runs on this model unless told otherwise
     default_designs: ClassVar[tuple[str, ...]] = ("data_fit", "final_state", "time_average")
+    #: the failure class a model was built to provoke (the atlas's ``failure_class`` coordinate):
+    #: "none", "tangent_blind" (the error estimate cannot see the tangents), "discontinuity"
+    #: (a jump in time), "atol_scale" (a state below the absolute tolerance)
+    failure_class: ClassVar[str] = "none"
+    #: times where the vector field jumps; the step-size controller steps to just before and
+    #: just after each (diffrax ``ClipStepSizeController(jump_ts=...)``, Julia's ``tstops``)
+    jump_times: ClassVar[tuple[float, ...]] = ()
+    #: atol scale of the reference solve (None: ``atol_scale``); set it below a state's scale
+    #: when ``atol_scale`` does not control that state (see ``tiny_state``)
+    reference_atol_scale: ClassVar[float | None] = None
+    #: a closed-form solution ``exact_solution(t, p) -> (T, n_states)``, for models that have one
+    #: (tests check the references against it); None otherwise
+    exact_solution: ClassVar = None
+    #: a model with an objective of its own (a PEtab problem): ``objective(at, p, np)``, its value from
+    #: ``at(j)``, the state at ``measurement_times[j]``; None otherwise (the designs' losses apply)
+    objective: ClassVar = None
+    measurement_times: ClassVar = None
 
     @abc.abstractmethod
     def rhs(self, t, y, p, np):
         """The vector field; ``y`` and ``p`` are indexable, returns ``np.stack([...])``."""
+
+    def initial(self, p, np):
+        """The initial state y(t0; p); by default the states' fixed initial values. A model whose
+        initial state depends on its parameters overrides this (with ``np`` functions only)."""
+        return np.stack([s.initial for s in self.states])
 
     # ---- derived conveniences (not overridden) ----
     @property
@@ -69,8 +91,9 @@ class AbstractModel(abc.ABC):
 
     @property
     def reference_solver(self) -> str:
-        """Dopri8 unless the model is stiff (then Kvaerno5)."""
-        return "kvaerno5" if self.category == "stiff" else "dopri8"
+        """Dopri8 unless the model is stiff or a systems-biology model (then Kvaerno5: such models
+        are often stiff, e.g. Boehm's import rates of 1e5 next to rates of 1e-5)."""
+        return "kvaerno5" if self.category in ("stiff", "systems_biology") else "dopri8"
 
     @property
     def n_states(self) -> int:
@@ -94,7 +117,8 @@ class AbstractModel(abc.ABC):
 
     @property
     def y0(self) -> jnp.ndarray:
-        return jnp.asarray([s.initial for s in self.states], dtype=jnp.float64)
+        """The initial state at the default parameters."""
+        return jnp.asarray(self.initial(self.p0, JAX_OPS), dtype=jnp.float64)
 
     def state_indices(self, names) -> np.ndarray:
         """Indices of the named states; ``"all"`` or ``None`` gives all of them."""
@@ -113,6 +137,10 @@ class AbstractModel(abc.ABC):
     def vector_field(self, t, y, p):
         """diffrax-style ``f(t, y, args)`` evaluated with JAX."""
         return self.rhs(t, y, p, JAX_OPS)
+
+    def start_point(self, delta):
+        """A start point moved from the nominal one by ``delta`` on the parameter scale (PEtab problems)."""
+        raise NotImplementedError(f"model {self.slug!r} has no start point: it is not a PEtab problem")
 
     def restricted(self, names) -> AbstractModel:
         """The same model with only the named parameters free (the others fixed at their
@@ -156,6 +184,9 @@ class _Restricted(AbstractModel):
     def rhs(self, t, y, p, np):
         return self.base.rhs(t, y, self.full(p), np)
 
+    def initial(self, p, np):
+        return self.base.initial(self.full(p), np)
+
 
 MODELS: Registry[AbstractModel] = Registry("model")
 
@@ -165,7 +196,12 @@ def register_model(model: AbstractModel) -> AbstractModel:
 
 
 def load_model_file(path: str | Path) -> list[str]:
-    """Import a user's Python file that calls :func:`register_model`; return the slugs it registered.
+    """Register the model(s) a user's file defines; return their slugs.
+
+    * a Python file that calls :func:`register_model`;
+    * an SBML file (``.xml``, ``.sbml``): one model, slug from the file name (:mod:`gradatlas.sbml`);
+    * a PEtab problem (``.yaml``, ``.yml``): one model with its objective, slug from the file
+      name in lower case (:mod:`gradatlas.petab_problem`).
 
     This is how a model is added without editing the package: name the file in the
     config under ``model_files``. Each file gets a module name of its own (from its
@@ -176,6 +212,8 @@ def load_model_file(path: str | Path) -> list[str]:
     if not path.is_file():
         raise FileNotFoundError(f"model file {str(path)!r} does not exist")
     resolved = path.resolve()
+    if path.suffix.lower() in (".xml", ".sbml", ".yaml", ".yml"):
+        return _load_declarative(path, resolved)
     name = (
         "gradatlas_user_"
         + hashlib.sha256(str(resolved).encode()).hexdigest()[:12]
@@ -204,6 +242,31 @@ def load_model_file(path: str | Path) -> list[str]:
     for slug in slugs:
         MODEL_FILES[slug] = str(resolved)
     return slugs
+
+
+def _load_declarative(path: Path, resolved: Path) -> list[str]:
+    """An SBML model or a PEtab problem, registered once per resolved path."""
+    key = f"file:{resolved}"
+    if key in _LOADED:
+        return list(_LOADED[key])
+    if path.suffix.lower() in (".xml", ".sbml"):
+        from ..sbml import sbml_model_class
+
+        model = sbml_model_class()(resolved)
+    else:
+        from ..petab_problem import petab_model_class
+
+        model = petab_model_class()(resolved)
+    try:
+        register_model(model)
+    except DuplicateSlugError as e:
+        other = MODEL_FILES.get(e.slug, "the built-in models")
+        raise ValueError(
+            f"model file {str(path)!r}: model slug {e.slug!r} is already defined by {other}"
+        ) from None
+    _LOADED[key] = [model.slug]
+    MODEL_FILES[model.slug] = str(resolved)
+    return [model.slug]
 
 
 def _identifier(text: str) -> str:

@@ -65,6 +65,47 @@ def method_markers(methods) -> dict:
     return {m: shapes[i % len(shapes)] for i, m in enumerate(methods)}
 
 
+def methods_by_control(atlas) -> list[tuple[str, bool]]:
+    """(method, sensitivities error-controlled?) in atlas order, the uncontrolled ones first."""
+    control = [(str(m), str(c) == "yes") for m, c in zip(atlas["method"].values, atlas["tangent_error_control"].values,
+                                                         strict=True)]  # fmt: skip
+    return [mc for mc in control if not mc[1]] + [mc for mc in control if mc[1]]
+
+
+def thresholds(atlas) -> tuple[float, float]:
+    """(accurate, degraded) thresholds the atlas was scored with."""
+    return float(atlas.attrs["threshold_accurate"]), float(atlas.attrs["threshold_degraded"])
+
+
+def method_legend(atlas, palette, markers) -> list:
+    """Legend handles for the methods, in two titled groups: steps from the states alone, and
+    sensitivities under error control."""
+    handles = []
+    for controlled, title in (
+        (False, "steps from the states alone"),
+        (True, "sensitivities error-controlled"),
+    ):
+        handles.append(plt.Line2D([], [], ls="none", label=title))
+        handles += [plt.Line2D([], [], color=palette[m], marker=markers[m], mfc="none", ms=4, label=f"  {m}")
+                    for m, c in methods_by_control(atlas) if c == controlled]  # fmt: skip
+    return handles
+
+
+def log_axes(ax, whole_decades: bool = False) -> None:
+    """Log-log axes whose tick labels never overlap: labels on decades only (matplotlib labels
+    minor ticks on short spans, and they collide in small panels). ``whole_decades`` widens the
+    limits to whole decades, so that a short span still has labelled ticks."""
+    from matplotlib.ticker import NullFormatter
+
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    for axis, (get, put) in ((ax.xaxis, (ax.get_xlim, ax.set_xlim)), (ax.yaxis, (ax.get_ylim, ax.set_ylim))):
+        axis.set_minor_formatter(NullFormatter())
+        if whole_decades:
+            lo, hi = get()
+            put(10.0 ** np.floor(np.log10(lo)), 10.0 ** np.ceil(np.log10(hi)))
+
+
 def label(atlas, name: str) -> str:
     attrs = atlas[name].attrs
     text = attrs.get("long_name", name)

@@ -1,7 +1,9 @@
 """Scored error against rtol (log-log), one line per method, faceted by model and design.
 
-The dashed grey line is error = rtol: a convergent method runs parallel to it;
-one that stops converging flattens out.
+The dashed grey line is error = rtol: a convergent method runs parallel to it; one
+that stops converging flattens out. An error of exactly zero (a gradient that is
+exactly right, or a spurious gradient that is exactly zero) cannot sit on a log axis:
+it is drawn at ``ZERO_FLOOR`` with an open triangle, marked in the legend.
 """
 
 from __future__ import annotations
@@ -11,12 +13,14 @@ import numpy as np
 
 from . import _style
 
+ZERO_FLOOR = 1e-16
+
 
 def plot(atlas, outdir):
     _style.set_style()
     models = _style.ordered_models(atlas)
     designs = [str(d) for d in atlas["design"].values]
-    methods = [str(m) for m in atlas["method"].values]
+    methods = [m for m, _ in _style.methods_by_control(atlas)]
     palette = _style.method_palette(methods)
     markers = _style.method_markers(methods)
     rtols = atlas["rtol"].values
@@ -28,19 +32,29 @@ def plot(atlas, outdir):
         solvers = solvers_of.get(m, [])
         for j, d in enumerate(designs):
             ax = axes[i, j]
+            drawn = False
             for k, s in enumerate(solvers):
                 for meth in methods:
                     sel = atlas.sel(model=m, design=d, solver=s).sel({"method": meth})
-                    err = np.where(
-                        sel["regime"].isin(["accurate", "degraded", "wrong"]), sel["error"], np.nan
-                    )
-                    ax.plot(rtols, err, styles[k % 4], marker=markers[meth], ms=3, lw=1.1, color=palette[meth],
+                    scored = sel["regime"].isin(["accurate", "degraded", "wrong"]).values
+                    err = np.where(scored, sel["error"].values, np.nan)
+                    zero = scored & (err == 0)
+                    ax.plot(rtols, np.where(zero, ZERO_FLOOR, err), styles[k % 4], marker=markers[meth], ms=3,
+                            lw=1.1, color=palette[meth], mfc="none")  # fmt: skip
+                    if np.any(zero):
+                        ax.plot(
+                            rtols[zero],
+                            np.full(zero.sum(), ZERO_FLOOR),
+                            "v",
+                            ms=5,
+                            color=palette[meth],
                             mfc="none",
-                            label=f"{meth}" if k == 0 else None)  # fmt: skip
+                        )
+                    drawn |= bool(np.any(scored))
             ax.plot(rtols, rtols, "--", color="0.6", lw=0.8, zorder=0)
-            ax.set_xscale("log")
-            ax.set_yscale("log")
-            if not ax.get_lines()[:-1] or all(np.all(np.isnan(ln.get_ydata())) for ln in ax.get_lines()[:-1]):
+            ax.axhline(ZERO_FLOOR, color="0.85", lw=0.6, zorder=0)
+            _style.log_axes(ax)
+            if not drawn:
                 ax.text(
                     0.5, 0.5, "no scored cells", ha="center", va="center", transform=ax.transAxes, color="0.4"
                 )
@@ -50,12 +64,14 @@ def plot(atlas, outdir):
                 ax.set_ylabel(f"{m}\n({', '.join(solvers)})\nerror", fontsize="small")
             if i == len(models) - 1:
                 ax.set_xlabel(_style.label(atlas, "rtol"))
-    handles = [
-        plt.Line2D([], [], color=palette[m], marker=markers[m], mfc="none", ms=4, label=m) for m in methods
-    ]
+    handles = _style.method_legend(atlas, palette, markers)
     handles += [plt.Line2D([], [], color="0.3", ls=styles[k], label=f"solver {k + 1} of the row")
                 for k in range(max(map(len, solvers_of.values()), default=0))]  # fmt: skip
     handles.append(plt.Line2D([], [], color="0.6", ls="--", label="error = rtol"))
-    fig.legend(handles=handles, loc="lower center", ncol=4, frameon=False, bbox_to_anchor=(0.5, 1.0))
+    handles.append(plt.Line2D([], [], color="0.3", marker="v", ls="none", mfc="none",
+                              label=f"exact zero (drawn at {ZERO_FLOOR:g})"))  # fmt: skip
+    fig.legend(
+        handles=handles, loc="lower center", ncol=4, frameon=False, bbox_to_anchor=(0.5, 1.0), fontsize=8
+    )
     fig.tight_layout()
     return _style.save(fig, outdir, "error_vs_tolerance")
