@@ -13,12 +13,13 @@ as its tolerance tightens.
 """
 
 import pytest
+import xarray as xr
 
 import gradatlas as ga
 from gradatlas.config import ConfigError
 from gradatlas.sbml import UnsupportedSbml, read_sbml, sbml_model_class
 
-from conftest import ROOT
+from conftest import ROOT, make_workdir, snakemake
 from independent import trajectory_agreement
 
 PETAB = ROOT / "resources" / "petab"
@@ -84,3 +85,16 @@ def test_an_sbml_file_under_model_files_registers_a_model():
     model = ga.MODELS[slug]
     assert slug == "model_boehm_jproteomeres2014"
     assert model.n_states == 8 and model.n_params == len(read_sbml(path).free)
+
+
+def test_an_sbml_model_runs_through_snakemake(tmp_path):
+    """The README's route for an SBML file: named under model_files, run by the pipeline."""
+    sbml = "resources/petab/Perelson_Science1996/model_Perelson_Science1996.xml"
+    config = {"model_files": [sbml], "models": ["model_perelson_science1996"], "solvers": ["kvaerno5"],
+              "designs": ["final_state"], "methods": ["forward_jvp", "cvodes_forward"], "rtols": [1e-3, 1e-8],
+              "t1": {"model_perelson_science1996": 5.0}, "reference": {"rtol": 1e-10, "check_rtol": 1e-8}}  # fmt: skip
+    work = make_workdir(tmp_path, config)
+    snakemake(work, "results/atlas.nc", configfile="test.yaml")
+    atlas = xr.open_dataset(work / "results" / "atlas.nc")
+    assert set(atlas["status"].values.ravel()) == {"ok"}
+    assert float(atlas["error"].sel(rtol=1e-8).max()) < 1e-2  # both methods against the reference
