@@ -187,8 +187,8 @@ def check_config(config: dict) -> Checked:
             raise ConfigError(f"config key 'parameters.{model}': {e}") from None
     _check("origin_case.models", config["origin_case"]["models"], MODELS)
     _check("t1", list(config.get("t1") or {}), MODELS)
-    _check("reference.by_model", list(config["reference"].get("by_model", {})), MODELS)
-    for model, ref in {"": config["reference"], **config["reference"].get("by_model", {})}.items():
+    _check("reference.by_model", list(config["reference"]["by_model"]), MODELS)
+    for model, ref in {"": config["reference"], **config["reference"]["by_model"]}.items():
         rtol = ref.get("rtol", config["reference"]["rtol"])
         check_rtol = ref.get("check_rtol", config["reference"]["check_rtol"])
         if not check_rtol > rtol:

@@ -152,7 +152,7 @@ def _names(value):
 
 
 def reference_settings(config: dict, model: str, design: str, model_file: str | None) -> ReferenceSettings:
-    ref = {**config["reference"], **config["reference"].get("by_model", {}).get(model, {})}
+    ref = {**config["reference"], **config["reference"]["by_model"].get(model, {})}
     return ReferenceSettings(
         model=model,
         design=design,
