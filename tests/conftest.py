@@ -30,12 +30,45 @@ if os.environ.get("EQX_ON_ERROR") == "nan":
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's, which reads the marks into the node ids
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist, the tests that share a module- or session-scoped fixture run on one
+    worker, so that the fixture (the quick-grid run above all) is computed once."""
+    for item in items:
+        defs = getattr(item, "_fixtureinfo", None)
+        defs = defs.name2fixturedefs if defs else {}
+        shared = sorted(
+            f"{defs[name][-1].baseid}::{name}"
+            for name in item.fixturenames
+            if name in defs and defs[name][-1].scope in ("module", "session")
+            and defs[name][-1].baseid  # pytest's and plugins' own fixtures have none
+        )  # fmt: skip
+        if shared:
+            pipeline = [g for g in shared if g.endswith("::pipeline_run")]
+            item.add_marker(pytest.mark.xdist_group((pipeline or shared)[0]))
+
+
 def random_states(model, n, seed=0):
     """States spread around y0, scaled per component, for vector-field checks."""
     rng = np.random.default_rng(seed)
     y0 = np.asarray(model.y0)
     spread = np.maximum(np.abs(y0), 0.1)
     return y0 + spread * rng.uniform(-0.5, 0.5, size=(n, model.n_states))
+
+
+@pytest.fixture
+def throwaway_method():
+    """Register a test's own method for the test only: ``throwaway_method(method)``. A method
+    left in the registry would appear in later tests of the same worker (the check verdict)."""
+    added = []
+
+    def register(method):
+        ga.register_method(method)
+        added.append(method.slug)
+
+    yield register
+    for slug in added:
+        ga.METHODS.unregister(slug)
 
 
 @pytest.fixture(scope="session")

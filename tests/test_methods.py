@@ -113,7 +113,7 @@ def test_failure_is_a_status_not_an_exception():
     assert score.regime == ["failed"] and np.isnan(score.error[0])
 
 
-def test_unsupported_is_recorded():
+def test_unsupported_is_recorded(throwaway_method):
     class Never(ga.AbstractMethod):
         slug = "never_supported"
         description = "raises at trace time"
@@ -123,13 +123,8 @@ def test_unsupported_is_recorded():
             raise ga.UnsupportedCombination("this method cannot do anything")
 
     ref = reference("linear_decay", "final_state", rtol=1e-8, check_rtol=1e-6)
-    from gradatlas.methods import METHODS
-
-    ga.register_method(Never())
-    try:
-        cell = run_cell("linear_decay", "tsit5", "final_state", "never_supported", [1e-3, 1e-6], ref)
-    finally:
-        METHODS.unregister("never_supported")
+    throwaway_method(Never())
+    cell = run_cell("linear_decay", "tsit5", "final_state", "never_supported", [1e-3, 1e-6], ref)
     assert cell.status == ["unsupported", "unsupported"]
     assert scores(cell, ref).regime == ["unsupported", "unsupported"]
     assert "cannot do anything" in cell.message[0]

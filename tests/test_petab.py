@@ -4,6 +4,7 @@ The objective at the nominal parameters is checked against a computation that do
 our solver: libroadrunner simulations fed to PEtab's own likelihood (tests/independent.py).
 """
 
+import shutil
 import subprocess
 import sys
 
@@ -16,7 +17,7 @@ import pytest
 
 import gradatlas as ga
 from gradatlas.designs import DESIGNS
-from gradatlas.petab_problem import UnsupportedPetab
+from gradatlas.petab_problem import PetabCode, UnsupportedPetab, load_petab_code
 from gradatlas.problem import Problem
 
 from conftest import ROOT
@@ -107,6 +108,37 @@ def test_start_point_moves_on_the_parameter_scale_within_bounds():
     assert set(model.code.data.scales) == {"log10"}
     np.testing.assert_array_equal(start, moved)
     assert DESIGNS["petab_fit"].against_scale and not design.against_scale
+
+
+def test_a_problem_is_read_once_then_from_the_cache(tmp_path, monkeypatch):
+    """The second load of unchanged files comes from the cache (petab is not consulted), equal
+    to the first; an edited file or a damaged entry gives a fresh read."""
+    monkeypatch.setenv("GRADATLAS_JAX_CACHE", str(tmp_path / "cache"))
+    shutil.copytree(PETAB / "Perelson_Science1996", tmp_path / "p")
+    path = tmp_path / "p" / "Perelson_Science1996.yaml"
+    first = load_petab_code(path)
+    (entry,) = (tmp_path / "cache" / "petab").glob("*.pkl")
+
+    def no_read(*args):
+        raise AssertionError("read again")
+
+    with monkeypatch.context() as m:
+        m.setattr(PetabCode, "__init__", no_read)
+        second = load_petab_code(path)
+    assert second is not first
+    for name in ("source", "condition_inputs", "_fixed", "_estimated"):
+        assert getattr(second, name) == getattr(first, name), name
+    assert second.model_code.source == first.model_code.source
+    np.testing.assert_array_equal(second.data.nominal, first.data.nominal)
+    at = lambda j: np.full(len(first.sbml.states), 1.0 + j)  # any states: both objectives agree
+    assert second.objective(at, first.data.nominal, np) == first.objective(at, first.data.nominal, np)
+
+    entry.write_bytes(b"damaged")
+    assert load_petab_code(path).source == first.source
+    table = next((tmp_path / "p").glob("measurementData*"))
+    table.write_text(table.read_text() + "\n")  # an edit that petab reads the same
+    load_petab_code(path)
+    assert len(list((tmp_path / "cache" / "petab").glob("*.pkl"))) == 2
 
 
 def test_petab_designs_need_a_petab_model():

@@ -67,3 +67,19 @@ def test_cvodes_confirms_a_zero_gradient_scale():
         reference("lotka_volterra", "uniform"), reference_settings("lotka_volterra", "uniform")
     )
     assert check["cvodes_disagreement"] < 1e-7, check
+
+
+def test_per_model_reference_settings_override_the_global_ones():
+    """reference.by_model replaces what it names (rtol, check_rtol, max_steps) for that model only."""
+    from gradatlas import settings
+    from gradatlas.config import validate
+
+    config = validate({"models": ["hires", "robertson"], "solvers": ["kvaerno5"], "designs": ["data_fit"],
+                       "methods": ["forward_jvp"], "rtols": [1e-3], "reference": {
+                           "by_model": {"hires": {"rtol": 1e-10, "check_rtol": 1e-8, "max_steps": 1000}}}})  # fmt: skip
+    hires = settings.reference_settings(config, "hires", "data_fit", None)
+    other = settings.reference_settings(config, "robertson", "data_fit", None)
+    assert (hires.rtol, hires.check_rtol, hires.max_steps) == (1e-10, 1e-8, 1000)
+    defaults = settings.schema_defaults()["reference"]
+    assert (other.rtol, other.check_rtol, other.max_steps) == (
+        defaults["rtol"], defaults["check_rtol"], defaults["max_steps"])  # fmt: skip

@@ -94,13 +94,12 @@ class _CountingMethod(ga.HostMethod):
         return nominal, make_loss_grad
 
 
-def test_timed_calls_follow_the_warm_up(lv_reference):
+def test_timed_calls_follow_the_warm_up(lv_reference, throwaway_method):
     """Every tolerance's timed calls come after WARMUP_CALLS untimed ones: the loss recorded is
     that of the last timed call, WARMUP_CALLS + repeats calls into each new callable."""
     from gradatlas.sweep import WARMUP_CALLS
 
-    if "counting_host_method" not in ga.METHODS:
-        ga.register_method(_CountingMethod())
+    throwaway_method(_CountingMethod())
     cell = run_cell("lotka_volterra", "tsit5", "data_fit", "counting_host_method", [1e-3, 1e-6], lv_reference,
                     repeats=3, repeat_below=np.inf)  # fmt: skip
     assert cell.status == ["ok", "ok"]
@@ -123,11 +122,10 @@ class _SlowMethod(_CountingMethod):
         return nominal, slow_make
 
 
-def test_a_cell_past_its_time_limit_records_timeout(lv_reference):
+def test_a_cell_past_its_time_limit_records_timeout(lv_reference, throwaway_method):
     """The tolerance that runs past cell_time_limit, and every tighter one, say timeout; the
     ones before keep their results; the cell says it left a call running."""
-    if "slow_host_method" not in ga.METHODS:
-        ga.register_method(_SlowMethod())
+    throwaway_method(_SlowMethod())
     cell = run_cell("lotka_volterra", "tsit5", "data_fit", "slow_host_method", [1e-3, 1e-6, 1e-9], lv_reference,
                     repeats=1, time_limit=0.5)  # fmt: skip
     assert cell.status == ["ok", "timeout", "timeout"]

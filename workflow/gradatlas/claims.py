@@ -50,17 +50,16 @@ class Claim:
 
 
 # ---- selections and the queries built from them ----
-def select(atlas: xr.Dataset, rtols=(1.0, 0.0), **coords) -> xr.Dataset:
+def select(atlas: xr.Dataset, rtols=(1.0, 0.0), exclude: dict | None = None, **coords) -> xr.Dataset:
     """The atlas restricted to the given coordinate values (a value or a list each; dims or the
-    per-model/per-method coordinates) and to tolerances in [rtols[1], rtols[0]]."""
+    per-model/per-method coordinates), without the values in ``exclude`` (same form), and to
+    tolerances in [rtols[1], rtols[0]]."""
     sel = atlas
-    for key, values in coords.items():
-        values = [values] if isinstance(values, str) else list(values)
-        if key in sel.dims:
-            sel = sel.sel({key: [v for v in values if v in sel[key].values]})
-        else:
-            dim = sel[key].dims[0]
-            sel = sel.isel({dim: np.isin(sel[key].values.astype(str), values)})
+    for keep, items in ((True, coords), (False, exclude or {})):
+        for key, values in items.items():
+            values = [values] if isinstance(values, str) else list(values)
+            dim = key if key in sel.dims else sel[key].dims[0]
+            sel = sel.isel({dim: np.isin(sel[key].values.astype(str), values) == keep})
     r = sel["rtol"].values
     return sel.isel(rtol=(r <= rtols[0] * (1 + 1e-9)) & (r >= rtols[1] * (1 - 1e-9)))
 
@@ -152,14 +151,21 @@ def same_regime(method: str, other: str, rtols=(1.0, 0.0), **coords):
 
 JAX_GRADIENT_METHODS = ("forward_jvp", "forward_sensitivity", "reverse_checkpoint", "backsolve_adjoint")
 TANGENTS_OUT = ("forward_jvp", "reverse_checkpoint")
+PETAB_EASY = ("boehm_jproteomeres2014", "borghans_biophyschem1997", "perelson_science1996")
 
 CLAIMS: list[Claim] = [
     # ---- question 1 ----
     Claim("q1_jvp_exact_on_nominal_steps", "q1",
           "JAX's forward mode (forward_jvp: the tangents ride along, the primal alone picks the steps) is "
-          "accurate on the thread's nominal_steps design at every tolerance on every model: the "
-          "differentiated run takes the nominal run's steps, so the residual at p0 is exactly zero.",
-          per_cell(("accurate",), design="nominal_steps", method="forward_jvp")),
+          "accurate on the thread's nominal_steps design at every tolerance on every model but one: the "
+          "differentiated run takes the nominal run's steps, so the residual at p0 is zero up to round-off.",
+          per_cell(("accurate",), design="nominal_steps", method="forward_jvp",
+                   exclude={"model": "van_der_pol_stiff"})),
+    Claim("q1_jvp_stiff_vdp", "q1",
+          "The exception is the stiff van der Pol oscillator (van_der_pol_stiff, Kvaerno5): there forward_jvp "
+          "is wrong at rtol 1e-3 on nominal_steps, so its residual at p0 is not zero.",
+          per_cell(("wrong",), rtols=(1e-3, 1e-3), model="van_der_pol_stiff", design="nominal_steps",
+                   method="forward_jvp")),
     Claim("q1_dual_numbers_wrong_on_spikes", "q1",
           "With the sensitivities in the error norm (forward_sensitivity, what Julia's dual numbers do) the "
           "same design is wrong at rtol 1e-3 on the spiking models: the differentiated run steps differently, "
@@ -168,9 +174,15 @@ CLAIMS: list[Claim] = [
           per_cell(("wrong",), rtols=(1e-3, 1e-3), design="nominal_steps", method="forward_sensitivity",
                    category="spiking")),
     Claim("q1_dual_numbers_shrink", "q1",
-          "That spurious gradient shrinks as rtol is tightened: on every model, forward_sensitivity's "
-          "nominal_steps error falls at least a hundredfold from the loosest to the tightest tolerance.",
-          converges(design="nominal_steps", method="forward_sensitivity"), unit="series"),
+          "That spurious gradient shrinks as rtol is tightened: on every model but the stiff van der Pol "
+          "oscillator, forward_sensitivity's nominal_steps error falls at least a hundredfold from the loosest "
+          "to the tightest tolerance.",
+          converges(design="nominal_steps", method="forward_sensitivity", exclude={"model": "van_der_pol_stiff"}),
+          unit="series"),
+    Claim("q1_dual_numbers_stiff_vdp", "q1",
+          "On van_der_pol_stiff it does not: forward_sensitivity's nominal_steps error does not fall with rtol "
+          "and is never accurate, whatever the tolerance.",
+          flat(model="van_der_pol_stiff", design="nominal_steps", method="forward_sensitivity"), unit="series"),
     Claim("q1_blind_tangents_do_not_converge", "q1",
           "Forward mode is not exact in general. When the solver integrates the states exactly or nearly "
           "(equilibrium_start, symmetric_pair: a handful of steps), nothing controls the tangents: "
@@ -178,10 +190,20 @@ CLAIMS: list[Claim] = [
           per_cell(("wrong",), failure_class="tangent_blind", design=["final_state", "time_average"],
                    method=list(TANGENTS_OUT))),
     Claim("q1_controlled_tangents_converge", "q1",
-          "Every method whose sensitivities enter an adaptive error norm (forward_sensitivity, "
-          "backsolve_adjoint, CVODES) is accurate on those two models from rtol 1e-6 on.",
+          "The methods whose sensitivities enter an adaptive error norm do converge there: forward_sensitivity, "
+          "backsolve_adjoint and cvodes_forward are accurate on those two models at every rtol from 1e-6 on.",
           per_cell(("accurate",), rtols=(1e-6, 0.0), failure_class="tangent_blind",
-                   design=["final_state", "time_average"], tangent_error_control="yes")),
+                   design=["final_state", "time_average"],
+                   method=["forward_sensitivity", "backsolve_adjoint", "cvodes_forward"])),
+    Claim("q1_controlled_tangents_cvodes_adjoint", "q1",
+          "So is cvodes_adjoint from rtol 1e-6 to 1e-10.",
+          per_cell(("accurate",), rtols=(1e-6, 1e-10), failure_class="tangent_blind",
+                   design=["final_state", "time_average"], method="cvodes_adjoint")),
+    Claim("q1_cvodes_adjoint_tightest", "q1",
+          "At rtol 1e-11 and 1e-12 cvodes_adjoint is either accurate or stops with an error there (max_steps), "
+          "never silently wrong.",
+          per_cell(("accurate", "failed"), rtols=(1e-11, 0.0), failure_class="tangent_blind",
+                   design=["final_state", "time_average"], method="cvodes_adjoint")),
     # ---- question 2 ----
     Claim("q2_functionals_converge", "q2",
           "Smooth functionals of the solution (final_state, time_average) converge with rtol on the "
@@ -191,9 +213,10 @@ CLAIMS: list[Claim] = [
                     method=["forward_jvp", "forward_sensitivity", "reverse_checkpoint"]), unit="series"),
     Claim("q2_functionals_need_controlled_tangents", "q2",
           "Not on the models whose states the solver integrates exactly (question 1): there the error of "
-          "forward_jvp and reverse_checkpoint on final_state and time_average does not fall with rtol at all.",
-          flat(failure_class="tangent_blind", design=["final_state", "time_average"], method=list(TANGENTS_OUT)),
-          unit="series"),
+          "forward_jvp and reverse_checkpoint on final_state and time_average falls less than a hundredfold "
+          "from the loosest to the tightest tolerance, and is never accurate.",
+          flat(100.0, failure_class="tangent_blind", design=["final_state", "time_average"],
+               method=list(TANGENTS_OUT)), unit="series"),
     Claim("q2_data_fit_accurate_when_tight", "q2",
           "A misfit against fixed data at a perturbed point (data_fit) is accurate at rtol 1e-8 for every JAX "
           "gradient method on the non-stiff models.",
@@ -236,6 +259,30 @@ CLAIMS: list[Claim] = [
           "rtol 1e-6 on.",
           per_cell(("accurate",), rtols=(1e-6, 0.0), model="tiny_state_scaled",
                    method=["forward_jvp", "forward_sensitivity", "reverse_checkpoint"])),
+    Claim("q3_petab_default_tolerance", "q3",
+          "On three of the four PEtab problems of the paper grid "
+          "(Boehm_JProteomeRes2014, Borghans_BiophysChem1997, Perelson_Science1996), forward_jvp's gradient of "
+          "the PEtab objective is accurate at the default rtol 1e-3, at the published best fit and at the "
+          "perturbed start point.",
+          per_cell(("accurate",), rtols=(1e-3, 1e-3), model=list(PETAB_EASY), design=["petab_fit", "petab_start"],
+                   method="forward_jvp")),
+    Claim("q3_petab_crauste_loose", "q3",
+          "On Crauste_CellSystems2017's best fit the JAX forward gradients are wrong at rtol 1e-3, with the "
+          "sensitivities in the error norm or not.",
+          per_cell(("wrong",), rtols=(1e-3, 1e-3), model="crauste_cellsystems2017", design="petab_fit",
+                   method=["forward_jvp", "forward_sensitivity"])),
+    Claim("q3_petab_crauste_tight", "q3",
+          "They are accurate there from rtol 1e-7 on.",
+          per_cell(("accurate",), rtols=(1e-7, 0.0), model="crauste_cellsystems2017", design="petab_fit",
+                   method=["forward_jvp", "forward_sensitivity", "reverse_checkpoint"])),
+    Claim("q3_petab_crauste_cvodes", "q3",
+          "CVODES (through CasADi, abstol = rtol × 1e-3) is wrong there at every tolerance, forward and adjoint.",
+          per_cell(("wrong",), model="crauste_cellsystems2017", design="petab_fit",
+                   method=["cvodes_forward", "cvodes_adjoint"])),
+    Claim("q3_petab_crauste_start", "q3",
+          "At Crauste's perturbed start point no method finishes: every one, CVODES included, stops with an "
+          "error (max_steps, or the cell's time limit) at every tolerance.",
+          per_cell(("failed",), model="crauste_cellsystems2017", design="petab_start")),
     # ---- question 4 ----
     Claim("q4_internal_numerical_differentiation", "q4",
           "Differentiating the discretisation with its steps fixed (Bock's internal numerical "

@@ -82,6 +82,9 @@ def _message(error) -> str:
         extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
         allowed = ", ".join(sorted(error.schema.get("properties", {})))
         return f"config key {_key([*error.absolute_path, extra[0]])!r}: unknown key (allowed here: {allowed})"
+    if error.validator == "required":  # one error per missing key, all on the parent object
+        missing = [k for k in error.validator_value if k not in error.instance]
+        return f"config key(s) {', '.join(repr(_key([*error.absolute_path, k])) for k in missing)}: missing (required)"
     value = repr(error.instance)
     if len(value) > 80:
         value = value[:77] + "..."
@@ -102,8 +105,9 @@ def validate(config: dict) -> dict:
         validator.iter_errors(config), key=lambda e: (len(e.absolute_path), list(map(str, e.path)))
     )
     if errors:
-        lines = [_message(e) for e in errors[:5]]
-        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+        lines = list(dict.fromkeys(_message(e) for e in errors))
+        more = f" (and {len(lines) - 5} more)" if len(lines) > 5 else ""
+        lines = lines[:5]
         raise ConfigError("; ".join(lines) + more)
     return config
 

@@ -17,7 +17,10 @@ A PEtab problem (Schmiester et al. 2021, PLoS Comput Biol 17:e1008646) becomes o
   scale of the observable (normal, log-normal and log10-normal), observable and noise
   formulas with their placeholder parameters.
 
-The problem is read and validated with the ``petab`` library. Preequilibration,
+The problem is read and validated with the ``petab`` library (:func:`load_petab_code`
+keeps what that produced in a cache keyed by the problem's files and the package's source,
+so that every job and every Snakemake start does not import ``petab``, lint the problem and
+generate its code anew: 4 s per process on Perelson_Science1996). Preequilibration,
 priors, steady-state (infinite-time) measurements and noise distributions other than
 normal stop the run with an "unsupported" error naming the file; so do the SBML
 constructs :mod:`gradatlas.sbml` refuses (events among them).
@@ -25,7 +28,10 @@ constructs :mod:`gradatlas.sbml` refuses (events among them).
 
 from __future__ import annotations
 
+import hashlib
 import math
+import os
+import pickle
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -149,9 +155,19 @@ class PetabCode:
         # per condition: each SBML input as a value or an estimated parameter's index
         self.condition_inputs = [self._condition_inputs(cdf, c, where) for c in self.data.conditions]
         self.source = self._objective_source(mdf, odf, transforms, where)
+        self._compile()
+
+    def _compile(self) -> None:
         namespace: dict = {}
-        exec(compile(self.source, f"<petab objective {path}>", "exec"), namespace)
+        exec(compile(self.source, f"<petab objective {self.path}>", "exec"), namespace)
         self.objective = namespace["objective"]
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "objective"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._compile()
 
     @staticmethod
     def _sbml_path(path: Path) -> Path:
@@ -274,6 +290,72 @@ class PetabCode:
         return e.xreplace({TIME: sp.Float(t)})
 
 
+def problem_files(path: str | Path) -> list[Path]:
+    """The problem's YAML file and every file it names (SBML, tables)."""
+    import yaml
+
+    path = Path(path)
+    spec = yaml.safe_load(path.read_text())
+    names = [spec.get("parameter_file")]
+    for problem in spec.get("problems", []):
+        for key in ("sbml_files", "condition_files", "measurement_files", "observable_files",
+                    "visualization_files"):  # fmt: skip
+            names += problem.get(key) or []
+    names = [n for group in names for n in ([group] if isinstance(group, str) else group or [])]
+    return [path, *(path.parent / n for n in names)]
+
+
+def _cache_key(path: Path) -> str | None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    from .provenance import source_hash
+
+    h = hashlib.sha256(source_hash().encode())
+    try:
+        h.update(version("petab").encode())
+    except PackageNotFoundError:
+        return None
+    try:
+        for f in problem_files(path):
+            h.update(f.name.encode())
+            h.update(f.read_bytes())
+    except (OSError, ValueError, TypeError, AttributeError):  # unreadable: the loader says why
+        return None
+    return h.hexdigest()
+
+
+def load_petab_code(path: str | Path) -> PetabCode:
+    """:class:`PetabCode` for a problem, from the cache when the same files were read by the
+    same code before (``petab`` version included), else read, validated and stored.
+
+    The cache lives beside the JAX compilation cache (``$GRADATLAS_JAX_CACHE``, default
+    ``.cache/jax``, in ``petab/``); an empty ``GRADATLAS_JAX_CACHE`` turns it off. Only
+    problems that passed every check are stored, so a bad problem is refused every time.
+    """
+    from .runtime import cache_dir
+
+    path = Path(path)
+    root = cache_dir()
+    key = _cache_key(path) if root else None
+    where = Path(root, "petab", f"{key}.pkl") if key else None
+    if where is not None and where.is_file():
+        try:
+            with open(where, "rb") as f:
+                code = pickle.load(f)
+            code.path = code.data.path = str(path)
+            return code
+        except Exception:  # a damaged entry is rebuilt below
+            pass
+    code = PetabCode(path)
+    if where is not None:
+        where.parent.mkdir(parents=True, exist_ok=True)
+        tmp = where.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as f:
+            pickle.dump(code, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, where)  # atomic: a concurrent reader sees the whole entry or none
+    return code
+
+
 def _nan(value) -> bool:
     return (
         value is None
@@ -314,7 +396,7 @@ def petab_model_class():
             from .sbml import slug_of
 
             self.path = str(path)
-            self.code = PetabCode(path)
+            self.code = load_petab_code(path)
             d = self.code.data
             self.slug = slug_of(path)
             self.t0, self.t1 = 0.0, float(d.times[-1])

@@ -15,7 +15,9 @@
 * the persistent compilation cache in ``$GRADATLAS_JAX_CACHE`` (default
   ``.cache/jax`` under the working directory; empty string disables it), and
   beside it, in ``traces/``, the cache of traced programs
-  (:mod:`gradatlas.trace_cache`), which spares a rerun the Python trace.
+  (:mod:`gradatlas.trace_cache`), which spares a rerun the Python trace, and in
+  ``petab/`` the PEtab problems as read, checked and turned into code
+  (:func:`gradatlas.petab_problem.load_petab_code`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,13 @@ from __future__ import annotations
 import os
 
 DEFAULT_CACHE = ".cache/jax"
+
+
+def cache_dir() -> str | None:
+    """The cache folder (``$GRADATLAS_JAX_CACHE``, default ``.cache/jax``, absolute), or None
+    when the variable is set empty."""
+    cache = os.environ.get("GRADATLAS_JAX_CACHE", DEFAULT_CACHE)
+    return os.path.abspath(cache) if cache else None
 
 
 def prefer_package_dir(directory: str) -> None:
@@ -44,14 +53,14 @@ def configure_process() -> None:
 
     _start_single_threaded(jax)
 
-    cache = os.environ.get("GRADATLAS_JAX_CACHE", DEFAULT_CACHE)
+    cache = cache_dir()
     if cache and os.environ.get("EQX_ON_ERROR") != "nan":
         print("note: EQX_ON_ERROR is not 'nan': JAX compilation cache left off", flush=True)
     elif cache:
         from . import trace_cache
 
-        trace_cache.enable(os.path.join(os.path.abspath(cache), "traces"))
-        jax.config.update("jax_compilation_cache_dir", os.path.abspath(cache))
+        trace_cache.enable(os.path.join(cache, "traces"))
+        jax.config.update("jax_compilation_cache_dir", cache)
         jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
         jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
 

@@ -404,9 +404,20 @@ class SbmlCode:
         lines += ["", "def initial(k, np):", *head]
         lines.append("    return np.stack([" + ", ".join(emit(v) for v in data.initial) + "])")
         self.source = "\n".join(lines) + "\n"
+        self._compile()
+
+    def _compile(self) -> None:
         namespace: dict = {}
-        exec(compile(self.source, f"<sbml {data.path}>", "exec"), namespace)
+        exec(compile(self.source, f"<sbml {self.data.path}>", "exec"), namespace)
         self.rhs, self.initial = namespace["rhs"], namespace["initial"]
+
+    # pickled (gradatlas.petab_problem's cache) as data and source; the functions are rebuilt
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k not in ("rhs", "initial")}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._compile()
 
     def inputs(self, values: dict | None = None) -> list:
         """The input list with the SBML defaults, some replaced by ``values``."""

@@ -42,8 +42,17 @@ import socket
 import sys
 
 IDLE_S = 30.0
-#: imported by the server before it forks: everything the pipeline's commands need
-PRELOAD = ("gradatlas", "gradatlas.cli", "gradatlas.io", "gradatlas.casadi_backend")
+#: imported by the server before it forks: everything the pipeline's commands need (sympy with the
+#: SBML and PEtab modules; petab itself only when a problem is not in the cache of
+#: gradatlas.petab_problem.load_petab_code, which the Snakefile's config check fills)
+PRELOAD = (
+    "gradatlas",
+    "gradatlas.cli",
+    "gradatlas.io",
+    "gradatlas.casadi_backend",
+    "gradatlas.sbml",
+    "gradatlas.petab_problem",
+)
 _KEY_PREFIXES = ("EQX_", "JAX_", "XLA_", "PYTHON", "GRADATLAS_")
 _KEY_NAMES = ("SLURM_JOB_ID", "PBS_JOBID", "LSB_JOBID")
 _MAX_MESSAGE = 1 << 20

@@ -4,7 +4,8 @@ A categorical view, so the regimes read at a glance (the error magnitudes are in
 error-vs-tolerance figure). One block of panels per design, titled with its name;
 rows run from non-stiff through stiff, spiking and chaotic models to systems-biology
 problems; methods are grouped by whether their sensitivities enter an adaptive
-error norm. Failed, unsupported, no_reference and excluded cells are hatched or grey.
+error norm. Failed, unsupported, no_reference and excluded cells are hatched or grey; a
+(model, solver) pair excluded from a whole design has no row in that design's block.
 """
 
 from __future__ import annotations
@@ -32,11 +33,14 @@ def plot(atlas, outdir):
     methods = _style.methods_by_control(atlas)
     rtols = atlas["rtol"].values
     pairs = _style.run_pairs(atlas)
-    n_rows, n_cols = len(pairs), len(rtols)
+    regimes = atlas["regime"].astype(str)
+    rows = {d: [(m, s) for m, s in pairs if (regimes.sel(design=d, model=m, solver=s) != "excluded").any()] or pairs
+            for d in designs}  # fmt: skip
+    n_cols = len(rtols)
     label_w = 0.075 * max(len(f"{m} · {s}") for m, s in pairs)  # inches for the row labels
     panel_w, row_h = max(0.3 + 0.22 * n_cols, 0.075 * max(len(m) for m, _ in methods) + 0.25), 0.19
     width = label_w + panel_w * len(methods) + 0.4
-    heights = [0.55] + [0.75 + row_h * n_rows] * len(designs)
+    heights = [0.55] + [0.75 + row_h * len(rows[d]) for d in designs]
     fig = plt.figure(figsize=(width, sum(heights)), layout="constrained")
     top, *blocks = fig.subfigures(len(designs) + 1, 1, height_ratios=heights)
     cmap = ListedColormap([face for face, _ in REGIMES.values()])
@@ -46,7 +50,7 @@ def plot(atlas, outdir):
         axes = sub.subplots(1, len(methods), sharey=True, squeeze=False)[0]
         for ax, (meth, controlled) in zip(axes, methods, strict=True):
             sel = atlas.sel(design=d).sel({"method": meth})
-            reg = np.array([sel["regime"].sel(model=m, solver=s).values.astype(str) for m, s in pairs])
+            reg = np.array([sel["regime"].sel(model=m, solver=s).values.astype(str) for m, s in rows[d]])
             grid = np.vectorize(lambda r: codes.get(r, codes["failed"]))(reg)
             ax.imshow(
                 grid, cmap=cmap, vmin=-0.5, vmax=len(REGIMES) - 0.5, aspect="auto", interpolation="nearest"
@@ -57,7 +61,7 @@ def plot(atlas, outdir):
                     ax.add_patch(plt.Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, hatch=hatch,
                                                edgecolor="#555555", linewidth=0.0))  # fmt: skip
             ax.set_xticks(range(n_cols), [f"{np.log10(t):.0f}" for t in rtols], fontsize=TICK_PT)
-            ax.set_yticks(range(n_rows), [f"{m} · {s}" for m, s in pairs], fontsize=TICK_PT)
+            ax.set_yticks(range(len(rows[d])), [f"{m} · {s}" for m, s in rows[d]], fontsize=TICK_PT)
             ax.tick_params(length=2, pad=1)
             ax.set_title(f"{meth}\n({'controlled' if controlled else 'states only'})", fontsize=TICK_PT)
             ax.set_xlabel("log10 rtol", fontsize=TICK_PT)
