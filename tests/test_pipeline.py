@@ -111,12 +111,16 @@ def test_kill_and_rerun_incomplete_gives_the_same_atlas(pipeline_run, tmp_path):
     work = make_workdir(tmp_path / "run_b", quick_config(models=models))
     env = {**os.environ, "GRADATLAS_JAX_CACHE": str(ROOT / ".cache" / "jax-tests")}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "snakemake", "--cores", "1", "--configfile", "test.yaml", "results/atlas.nc"],
+        [sys.executable, "-m", "snakemake", "--cores", "1", "results/atlas.nc", "--configfile", "test.yaml"],
         cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     deadline = time.time() + 300
-    while time.time() < deadline and not list((work / "results").glob("sweeps/**/*.nc")):
+    while (
+        time.time() < deadline and proc.poll() is None and not list((work / "results").glob("sweeps/**/*.nc"))
+    ):
         time.sleep(0.2)
+    assert proc.poll() is None, f"the first run ended by itself (exit {proc.returncode}) before any cell"
+    assert list((work / "results").glob("sweeps/**/*.nc")), "the first run wrote no cell in 300 s"
     proc.send_signal(signal.SIGINT)  # snakemake ignores SIGTERM while jobs run
     proc.wait(timeout=120)
     assert not (work / "results" / "atlas.nc").exists(), "the run was not interrupted halfway"
