@@ -55,6 +55,26 @@ def run(cmd, cwd, env, label=None):
     return wall
 
 
+def timeline(work: Path, started: float, wall: float) -> None:
+    """When the run's phases began and ended, from the newest Snakemake log (1 s resolution):
+    start-up until the first job, the computing jobs, and the tail after the last sweep."""
+    log = max((work / ".snakemake" / "log").glob("*.log"), key=lambda f: f.stat().st_mtime)
+    stamp, first, last_compute = None, None, None
+    for line in log.read_text().splitlines():
+        if line.startswith("[") and line.endswith("]"):
+            stamp = time.mktime(time.strptime(line[1:-1], "%a %b %d %H:%M:%S %Y"))
+        elif stamp is not None and line.startswith(("rule ", "localrule ")):
+            first = stamp if first is None else first
+        elif line.startswith("Finished jobid") and any(r in line for r in ("run_sweep", "compute_reference",
+                                                                           "check_reference")):  # fmt: skip
+            last_compute = stamp
+    if first is None or last_compute is None:
+        return
+    print(f"  timeline: first job after {first - started:.0f} s, last sweep/reference done at "
+          f"{last_compute - started:.0f} s, then {started + wall - last_compute:.0f} s of atlas, figures, "
+          "claims and summary (1 s resolution)")  # fmt: skip
+
+
 def breakdown(work: Path, import_s: float) -> None:
     bench = work / "results" / "benchmarks"
     for stage in ("references", "reference_checks"):
@@ -129,7 +149,9 @@ def _bench(work: Path, args) -> None:
     print(f"interpreter start + import gradatlas: {statistics.median(imports):.2f} s; "
           f"through the warm fork server: {import_s:.2f} s (medians)")  # fmt: skip
 
+    started = time.time()
     cold = run(smk, work, env, f"cold run ({args.configfile}, {args.cores} cores, empty compilation cache)")
+    timeline(work, started, cold)
     breakdown(work, import_s)
     if args.keep:
         shutil.copytree(work / "results", args.keep, dirs_exist_ok=True)

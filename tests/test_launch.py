@@ -184,3 +184,32 @@ def test_disabled_or_private_folder_missing_runs_directly(env, tmp_path):
     deep = tmp_path / ("x" * 60)  # too long a path for a Unix socket
     proc = launch(["--help"], {**env, "XDG_RUNTIME_DIR": str(deep)}, tmp_path)
     assert proc.returncode == 0 and "forked" not in proc.stderr
+
+
+def test_a_prestarted_server_is_the_one_the_jobs_use(env):
+    """Snakemake starts the server in the background while it builds the job graph; a job
+    that arrives while that server is still importing waits for it: one server, no second."""
+    gradatlas_launch.prestart(sys.executable, env)  # returns at once
+    proc = launch(["--help"], env, os.getcwd())
+    assert proc.returncode == 0 and "forked worker" in proc.stderr
+    assert len(server_pids(env)) == 1
+    assert "forked worker" in launch(["--help"], env, os.getcwd()).stderr
+    assert len(server_pids(env)) == 1
+
+
+@pytest.mark.parametrize(
+    "argv, local",
+    [
+        (["--cores", "2", "--configfile", "config/quick.yaml"], True),
+        (["--cores", "2", "results/atlas.nc", "--configfile", "config/quick.yaml"], True),
+        (["-n", "--cores", "2"], False),
+        (["-np"], False),
+        (["--dry-run"], False),
+        (["--report", "results/report.html"], False),
+        (["--profile", "profiles/slurm"], False),
+        (["--executor=slurm"], False),
+        (["--list-rules"], False),
+    ],
+)
+def test_the_server_is_prestarted_only_where_jobs_run_here(argv, local):
+    assert gradatlas_launch.runs_local_jobs(argv) is local

@@ -165,7 +165,7 @@ def test_a_corrupt_file_is_removed_named_and_recomputed(pipeline_run, tmp_path, 
 @pytest.mark.parametrize(
     "missing, recomputed",
     [
-        ("results/references/linear_decay/nominal_steps.nc", "compute_reference"),
+        ("results/references/logistic/final_state.nc", "compute_reference"),
         ("results/sweeps/linear_decay/data_fit/tsit5/forward_jvp.nc", "run_sweep"),
         ("results/reference_checks/stg_liu1998/nominal_steps.nc", "check_reference"),
     ],

@@ -55,6 +55,28 @@ def test_nominal_steps_keeps_every_accepted_step(hh_nominal):
     assert np.sum(loose.mask) < len(loose.mask)  # the looser tolerance: padded to the same length
 
 
+def test_cvodes_on_nominal_steps_observes_the_cell_solvers_steps(monkeypatch):
+    """CVODES on nominal_steps: the observation times are the accepted steps of the cell
+    solver's own nominal (JAX) solve, and the targets are CVODES's own nominal solution
+    there, so at p0 every residual is zero and so are the loss and the gradient."""
+    import diffrax
+
+    ref = reference("linear_decay", "nominal_steps", rtol=1e-10, check_rtol=1e-8)
+    method = ga.METHODS["cvodes_forward"]
+    seen, build = [], method.build
+    monkeypatch.setattr(method, "build", lambda problem, ts, rtol: seen.append(ts) or build(problem, ts, rtol))
+    rtols = [1e-3, 1e-8]
+    result = run_cell("linear_decay", "tsit5", "nominal_steps", "cvodes_forward", rtols, ref, repeats=1)
+    assert result.status == ["ok", "ok"]
+    np.testing.assert_array_equal(result.loss, 0.0)
+    np.testing.assert_array_equal(result.grad, 0.0)
+    model = ga.MODELS["linear_decay"]
+    problem = Problem(model, ga.DESIGNS["nominal_steps"], "tsit5", "all", max_steps=20_000)
+    for rtol, ts in zip(rtols, seen, strict=True):
+        sol = problem.solve(model.p0, rtol, diffrax.SaveAt(t1=True))
+        assert len(ts) == int(sol.stats["num_accepted_steps"]) > 1
+
+
 def test_failed_nominal_solve_is_recorded_not_differentiated(hh_nominal):
     cell = run_cell("hodgkin_huxley", "tsit5", "nominal_steps", "finite_difference", [1e-3, 1e-9],
                     hh_nominal, max_steps=1000, repeats=1)  # fmt: skip

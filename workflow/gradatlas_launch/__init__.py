@@ -44,7 +44,10 @@ import sys
 IDLE_S = 30.0
 #: imported by the server before it forks: everything the pipeline's commands need (sympy with the
 #: SBML and PEtab modules; petab itself only when a problem is not in the cache of
-#: gradatlas.petab_problem.load_petab_code, which the Snakefile's config check fills)
+#: gradatlas.petab_problem.load_petab_code, which the Snakefile's config check fills).
+#: scipy.linalg is what jax imports on the first call of a stored (jax.export) program, 0.2-0.4 s
+#: in every job; h5netcdf writes the result files; gradatlas.plots is matplotlib and seaborn
+#: (1.7 s), for the figure jobs.
 PRELOAD = (
     "gradatlas",
     "gradatlas.cli",
@@ -52,6 +55,9 @@ PRELOAD = (
     "gradatlas.casadi_backend",
     "gradatlas.sbml",
     "gradatlas.petab_problem",
+    "scipy.linalg",
+    "h5netcdf",
+    "gradatlas.plots",
 )
 _KEY_PREFIXES = ("EQX_", "JAX_", "XLA_", "PYTHON", "GRADATLAS_")
 _KEY_NAMES = ("SLURM_JOB_ID", "PBS_JOBID", "LSB_JOBID")
@@ -65,6 +71,8 @@ def main(argv: list[str] | None = None) -> None:
 
         serve(argv[1])
         return
+    if argv == ["--prestart"]:
+        sys.exit(0 if ensure_server() else 1)
     code = run_via_server(argv)
     if code is None:
         exec_direct(argv)
@@ -114,15 +122,78 @@ def socket_path(key: str | None = None) -> str | None:
     return path
 
 
-def run_via_server(argv: list[str]) -> int | None:
-    """Run the command in a forked worker; its exit code, or None where the server cannot be used."""
+def _server_socket() -> socket.socket | None:
+    """A connection to this environment's server, started if none runs; None where the
+    server cannot be used."""
     if not enabled():
         return None
     try:
         path = socket_path()
-        sock = path and (_connect(path) or _start_server(path))
+        return (path and (_connect(path) or _start_server(path))) or None
     except OSError:
         return None
+
+
+def ensure_server() -> bool:
+    """Start this environment's server if none is running, and wait until it serves."""
+    sock = _server_socket()
+    if sock:
+        sock.close()
+    return sock is not None
+
+
+def prestart(python: str, environ: dict) -> None:
+    """Start, in the background, the server that jobs run as ``python -m gradatlas_launch``
+    with the environment ``environ`` will use, and return at once.
+
+    Snakemake spends seconds reading the config and building the job graph before its
+    first job; the server's imports (~5 s) then happen meanwhile instead of in front of
+    the first jobs. The helper ``python -m gradatlas_launch --prestart`` starts the server
+    under the same lock as a launcher does, so a job that arrives while the server is still
+    importing waits for it instead of starting a second one. ``python`` is the command the
+    rules run (the server is keyed by the interpreter, and ``python`` and ``python3`` are
+    different paths). Best effort: nothing happens where the server cannot be used, and a
+    failure to start leaves the jobs to start their own.
+    """
+    import subprocess
+
+    if not enabled():
+        return
+    try:
+        subprocess.Popen(
+            [python, "-m", "gradatlas_launch", "--prestart"],
+            env=environ, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+    except OSError:
+        pass
+
+
+#: snakemake options after which no job runs here (a dry run, a listing, a report) or jobs run
+#: elsewhere (an executor or profile, e.g. SLURM, where each batch job has its own server)
+_NO_LOCAL_JOBS = {
+    "--dry-run", "--dryrun", "--list", "--list-rules", "--list-target-rules", "--lint", "--report",
+    "--summary", "--detailed-summary", "--dag", "--rulegraph", "--filegraph", "--unlock", "--touch",
+    "--cleanup-metadata", "--list-changes", "--delete-all-output", "--delete-temp-output",
+    "--executor", "--profile", "-e", "-l", "-t", "-S", "-D",
+}  # fmt: skip
+
+
+def runs_local_jobs(argv: list[str]) -> bool:
+    """Whether a snakemake command line will run jobs on this machine (best effort: a dry
+    run given as ``-n`` or in a cluster of short flags such as ``-np`` counts as none)."""
+    for arg in argv:
+        name = arg.split("=", 1)[0]
+        if name in _NO_LOCAL_JOBS:
+            return False
+        if name.startswith("-") and not name.startswith("--") and name[1:].isalpha() and "n" in name:
+            return False
+    return True
+
+
+def run_via_server(argv: list[str]) -> int | None:
+    """Run the command in a forked worker; its exit code, or None where the server cannot be used."""
+    sock = _server_socket()
     if not sock:
         return None
     with sock:

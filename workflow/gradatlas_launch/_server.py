@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import gc
 import importlib
 import io
 import json
@@ -24,6 +25,11 @@ def serve(path: str) -> None:
     for name in PRELOAD:
         importlib.import_module(name)
     _check_backend_not_started()
+    # The imported modules' objects go to the garbage collector's permanent generation: a
+    # worker's collections then neither scan them nor write to their pages (which would copy
+    # them, page by page, into every worker).
+    gc.collect()
+    gc.freeze()
     stamp = source_stamp()
 
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)

@@ -13,6 +13,13 @@ from gradatlas.runtime import prefer_package_dir  # noqa: E402
 
 prefer_package_dir(WORKFLOW_DIR)
 
+import gradatlas_launch  # noqa: E402
+
+# The jobs' fork server imports jax and the rest while the config is checked and the job
+# graph built (the rules run `EQX_ON_ERROR=nan python -m gradatlas_launch ...`).
+if workflow.is_main_process and gradatlas_launch.runs_local_jobs(sys.argv[1:]):
+    gradatlas_launch.prestart("python", {**os.environ, "EQX_ON_ERROR": "nan"})
+
 from gradatlas import paths  # noqa: E402
 from gradatlas import settings as S  # noqa: E402
 from gradatlas.config import (
@@ -156,3 +163,24 @@ def get_origin_tables(wildcards):
     return [
         paths.ORIGIN_TABLE.format(stg_model=m) for m in config["origin_case"]["models"]
     ]
+
+
+def stop_rescheduling_timers():
+    """Snakemake's scheduler arms a 1-second ``threading.Timer`` after scheduling rounds (its
+    job-rate limiter, ``--max-jobs-per-timespan``, whose timespan cannot be shorter than 1 s)
+    and the interpreter waits for every armed timer before it exits: ~2 s after the last job
+    of every run (measured). Once the workflow has ended nothing is left to reschedule, so
+    the handlers below cancel them and the command returns at once."""
+    import threading
+
+    for thread in threading.enumerate():
+        if isinstance(thread, threading.Timer):
+            thread.cancel()
+
+
+onsuccess:
+    stop_rescheduling_timers()
+
+
+onerror:
+    stop_rescheduling_timers()

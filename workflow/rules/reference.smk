@@ -7,6 +7,10 @@ rule compute_reference:
         "logs/references/{model}/{design}.log",
     benchmark:
         "results/benchmarks/references/{model}/{design}.tsv"
+    # References first: every sweep of a (model, design) waits for its reference, and
+    # Snakemake otherwise prefers the jobs with larger inputs (the sweeps), which left
+    # references to start late and the last sweeps to run on one core.
+    priority: 1
     conda:
         "../../envs/gradatlas.yaml"
     threads: 1

@@ -146,12 +146,22 @@ def solvers_by_model(atlas) -> dict[str, list[str]]:
 
 
 def save(fig, outdir: str | Path, stem: str) -> list[Path]:
+    """Write the figure in every format of ``FORMATS``, cropped to its contents.
+
+    The layout (a constrained layout engine, if the figure has one) and the crop box are
+    computed once, on a first draw, and then frozen: each format is then one draw, not the
+    two or three that ``bbox_inches="tight"`` and a layout engine cost per format (the
+    figures of a large atlas have hundreds of axes).
+    """
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
+    fig.canvas.draw()
+    crop = fig.get_tightbbox(fig.canvas.get_renderer()).padded(plt.rcParams["savefig.pad_inches"])
+    fig.set_layout_engine("none")
     paths = []
     for fmt in FORMATS:
         path = outdir / f"{stem}.{fmt}"
-        fig.savefig(path, format=fmt, metadata=_METADATA[fmt], bbox_inches="tight")
+        fig.savefig(path, format=fmt, metadata=_METADATA[fmt], bbox_inches=crop)
         paths.append(path)
     plt.close(fig)
     return paths
