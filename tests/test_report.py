@@ -27,6 +27,10 @@ def test_pipeline_writes_every_figure_and_the_summary(pipeline_run):
             path = pipeline_run / "results" / "figures" / f"{name}.{ext}"
             assert path.exists() and path.stat().st_size > 1000, path
     # each figure's findings are about that figure (a heading of its own, computed content)
+    # no layout gave up: matplotlib warns when the panels leave no room for their labels (the
+    # regime map's blocks of one row once did, and its titles and tick labels overlapped)
+    for name in FIGURES:
+        assert "not applied" not in (pipeline_run / "logs" / "figures" / f"{name}.log").read_text(), name
     findings = {n: (pipeline_run / "results" / "figures" / f"{n}.findings.html").read_text() for n in FIGURES}
     assert all("What the current atlas shows" in text and "<p>" in text for text in findings.values())
     assert len({text.splitlines()[0] for text in findings.values()}) == len(FIGURES)

@@ -40,7 +40,8 @@ def plot(atlas, outdir):
     label_w = 0.075 * max(len(f"{m} · {s}") for m, s in pairs)  # inches for the row labels
     panel_w, row_h = max(0.3 + 0.22 * n_cols, 0.075 * max(len(m) for m, _ in methods) + 0.25), 0.19
     width = label_w + panel_w * len(methods) + 0.4
-    heights = [0.55] + [0.75 + row_h * len(rows[d]) for d in designs]
+    # per block: its title, the panels' two-line titles, tick labels and x label (1.05 in) and the rows
+    heights = [0.7] + [1.05 + row_h * len(rows[d]) for d in designs]
     fig = plt.figure(figsize=(width, sum(heights)), layout="constrained")
     top, *blocks = fig.subfigures(len(designs) + 1, 1, height_ratios=heights)
     cmap = ListedColormap([face for face, _ in REGIMES.values()])
