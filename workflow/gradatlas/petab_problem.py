@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
@@ -332,7 +331,7 @@ def load_petab_code(path: str | Path) -> PetabCode:
     ``.cache/jax``, in ``petab/``); an empty ``GRADATLAS_JAX_CACHE`` turns it off. Only
     problems that passed every check are stored, so a bad problem is refused every time.
     """
-    from .runtime import cache_dir
+    from .runtime import cache_dir, write_atomically
 
     path = Path(path)
     root = cache_dir()
@@ -348,11 +347,7 @@ def load_petab_code(path: str | Path) -> PetabCode:
             pass
     code = PetabCode(path)
     if where is not None:
-        where.parent.mkdir(parents=True, exist_ok=True)
-        tmp = where.with_suffix(f".{os.getpid()}.tmp")
-        with open(tmp, "wb") as f:
-            pickle.dump(code, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, where)  # atomic: a concurrent reader sees the whole entry or none
+        write_atomically(where, pickle.dumps(code, protocol=pickle.HIGHEST_PROTOCOL))
     return code
 
 

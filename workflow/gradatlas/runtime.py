@@ -34,6 +34,18 @@ def cache_dir() -> str | None:
     return os.path.abspath(cache) if cache else None
 
 
+def write_atomically(path: str | os.PathLike, data: bytes) -> None:
+    """Write a cache entry so that a concurrent reader sees all of it or none: into a
+    temporary file beside it, then renamed over it (the folders are made as needed)."""
+    path = os.fspath(path)
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    folder, name = os.path.split(path)
+    tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
+
+
 def prefer_package_dir(directory: str) -> None:
     """Put ``directory`` (the checkout's ``workflow/`` folder) first on this process's
     ``PYTHONPATH``, which every job inherits: jobs then import this checkout's gradatlas,

@@ -36,6 +36,7 @@ from pathlib import Path
 import jax
 
 from . import provenance
+from .runtime import write_atomically
 
 _DIR: Path | None = None
 _PACKAGES = ("jax", "jaxlib", "diffrax", "equinox", "optimistix", "lineax")
@@ -92,13 +93,6 @@ def _load(path: Path):
         return None
 
 
-def _store(path: Path, exported) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(exported.serialize())
-    os.replace(tmp, path)
-
-
 def _export_and_store(fn, args: tuple, path: Path):
     try:
         exported = jax.export.export(jax.jit(fn))(*args)
@@ -107,7 +101,7 @@ def _export_and_store(fn, args: tuple, path: Path):
     except Exception:  # e.g. host callbacks: compile directly
         return None
     try:
-        _store(path, exported)
+        write_atomically(path, exported.serialize())
     except Exception as e:  # a read-only or full disk costs a trace next time, no more
         print(f"note: trace cache not written ({type(e).__name__}: {e})", file=sys.stderr)
     return exported

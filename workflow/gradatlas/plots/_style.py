@@ -126,15 +126,18 @@ def ordered_models(atlas) -> list[str]:
     ]
 
 
+def in_grid(atlas, *dims: str):
+    """Boolean DataArray over ``dims``: whether that combination has at least one cell that
+    is not excluded by the config (True for any cell that ran, whatever its outcome)."""
+    run = atlas["regime"].astype(str) != "excluded"
+    return run.any([d for d in run.dims if d not in dims])
+
+
 def run_pairs(atlas) -> list[tuple[str, str]]:
     """(model, solver) pairs with at least one non-excluded cell, in row order."""
-    pairs = []
-    for m in ordered_models(atlas):
-        for s in atlas["solver"].values:
-            regimes = atlas["regime"].sel(model=m, solver=s).values
-            if np.any(regimes != "excluded"):
-                pairs.append((m, str(s)))
-    return pairs
+    run = in_grid(atlas, "model", "solver")
+    return [(m, str(s)) for m in ordered_models(atlas) for s in atlas["solver"].values
+            if bool(run.sel(model=m, solver=s))]  # fmt: skip
 
 
 def solvers_by_model(atlas) -> dict[str, list[str]]:

@@ -30,9 +30,11 @@ def plot(atlas, outdir):
     solvers_of = _style.solvers_by_model(atlas)
     fig, axes = plt.subplots(len(models), len(designs), figsize=(2.3 * len(designs) + 1.5, 1.9 * len(models)),
                              squeeze=False, sharex=True)  # fmt: skip
-    run = (atlas["regime"].astype(str) != "excluded").any(["solver", "method", "rtol"])
-    in_grid = np.array([[bool(run.sel(model=m, design=d)) for d in designs] for m in models]).reshape(
-        len(models), len(designs)
+    in_grid = (
+        _style.in_grid(atlas, "model", "design")
+        .sel(model=models, design=designs)
+        .transpose("model", "design")
+        .values
     )
     # each column's x axis is labelled under its lowest drawn panel
     lowest = len(models) - 1 - in_grid[::-1].argmax(axis=0)

@@ -33,8 +33,8 @@ def plot(atlas, outdir):
     methods = _style.methods_by_control(atlas)
     rtols = atlas["rtol"].values
     pairs = _style.run_pairs(atlas)
-    regimes = atlas["regime"].astype(str)
-    rows = {d: [(m, s) for m, s in pairs if (regimes.sel(design=d, model=m, solver=s) != "excluded").any()] or pairs
+    run = _style.in_grid(atlas, "design", "model", "solver")
+    rows = {d: [(m, s) for m, s in pairs if bool(run.sel(design=d, model=m, solver=s))] or pairs
             for d in designs}  # fmt: skip
     n_cols = len(rtols)
     label_w = 0.075 * max(len(f"{m} · {s}") for m, s in pairs)  # inches for the row labels
