@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -61,6 +62,20 @@ def test_figures_are_byte_identical_across_runs(pipeline_run, tmp_path):
             assert digest(path) == digest(pipeline_run / "results" / "figures" / f"{name}.{ext}"), (
                 f"{name}.{ext} differs between runs"
             )
+
+
+def test_figure_benchmark_runs_as_the_readme_writes_it(pipeline_run):
+    """`python3 benchmarks/figures.py --atlas <atlas>` (README, "Measured timings"), on the
+    quick atlas, for two figures: it draws them and reports a time each."""
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.run(
+        [sys.executable, "benchmarks/figures.py", "--atlas", str(pipeline_run / "results" / "atlas.nc"),
+         "--figures", "failure_map", "work_precision"],
+        cwd=root, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = [line for line in proc.stdout.splitlines() if "drawn and saved" in line]
+    assert [line.split()[0] for line in lines] == ["failure_map", "work_precision"]
 
 
 def _browser_available():
