@@ -179,12 +179,13 @@ if mode == "loaded":  # every program must come from the cache: tracing again is
     def traced_again(*args, **kwargs):
         raise SystemExit("a stored program was traced again")
     jax.export.export = traced_again
-refs = {d: reference("linear_decay", d, rtol=1e-10, check_rtol=1e-8) for d in ("data_fit", "nominal_steps")}
+designs = ("data_fit", "nominal_steps", "uniform")
+refs = {d: reference("linear_decay", d, rtol=1e-10, check_rtol=1e-8) for d in designs}
 cells = [cell("linear_decay", "tsit5", design, method, [1e-4, 1e-8], refs[design], repeats=1)
          for design, method in [("data_fit", "forward_jvp"), ("nominal_steps", "forward_jvp"),
-                                ("nominal_steps", "finite_difference")]]
+                                ("nominal_steps", "finite_difference"), ("uniform", "forward_jvp")]]
 print(json.dumps([[c.grad.tolist(), c.loss.tolist(), c.n_steps.tolist(), c.status] for c in cells]
-                 + [refs["data_fit"].grad.tolist(), refs["nominal_steps"].scale]))
+                 + [refs["data_fit"].grad.tolist(), refs["nominal_steps"].scale, refs["uniform"].scale]))
 """
 
 
@@ -199,14 +200,18 @@ def _cached_run(mode, cache):
 
 def test_trace_cache_stores_and_reuses_programs(tmp_path):
     """Programs are stored on the first run and loaded (not traced) on the next; both give
-    exactly what a run without the cache gives. A truncated entry is a miss and is rewritten."""
+    exactly what a run without the cache gives. Designs of one form share a program: what the
+    shared program gives equals what each design's own trace (no cache) gives. A truncated entry
+    is a miss and is rewritten."""
     cache = tmp_path / "traces"
     direct = _cached_run("direct", cache)
     assert _cached_run("stored", cache) == direct
     entries = sorted(cache.glob("*.jaxexport"))
-    # per reference (data_fit, nominal_steps): targets + gradient; data_fit cell; nominal_steps:
-    # the nominal observation, stored once and shared by both methods, + one cell program per method
-    assert len(entries) == 8
+    # the three references (uniform times, clipped, sensitivity gradient) share their targets and
+    # gradient programs: 2; data_fit forward_jvp: 1; nominal_steps: its nominal observation (shared
+    # by both methods) + one program per method: 3; uniform: its nominal observation, and the
+    # forward_jvp program of data_fit (same form: trajectory at 50 times, no clipping): 1
+    assert len(entries) == 7
     assert _cached_run("loaded", cache) == direct
     for entry in entries:
         entry.write_bytes(entry.read_bytes()[:100])

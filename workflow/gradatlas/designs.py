@@ -107,7 +107,7 @@ class AbstractDesign(abc.ABC):
 
         p0 = jnp.asarray(p0)
         args = (p0, jnp.asarray(rtols[0]), *data)
-        compiled = problem.compile(observe, args, program="nominal_observation")[0]
+        compiled = problem.compile(observe, args, program="nominal_observation", design=self.slug)[0]
         out = [compiled(p0, jnp.asarray(rtol), *data) for rtol in rtols]
         return [(Observation(*o[:3]), SolveInfo(*o[3:])) for o in out]
 

@@ -76,19 +76,31 @@ class Problem:
         self.max_steps = int(max_steps)
         self.t0 = float(model.t0)
         self.t1 = float(model.t1 if t1 is None else t1)
-        self.quadrature = design.quadrature
-        self.clip = design.clip or force_clip
+        # what the traced code takes from the design (its form); nothing traced reads the design
+        # itself, so designs of one form share their programs through the trace cache
+        self.observes_trajectory = bool(design.observes_trajectory)
+        self.model_objective = bool(design.model_objective)
+        self.quadrature = bool(design.quadrature)
+        self.clip = bool(design.clip or force_clip)
         self.n_states = model.n_states + (1 if self.quadrature else 0)
         self.atol_scale = float(model.atol_scale if atol_scale is None else atol_scale)
         self.jump_ts = tuple(float(t) for t in model.jump_times)
 
     def describe(self) -> dict:
-        """What a traced program of this problem depends on besides its arguments and the source."""
+        """What a traced program of this problem depends on besides its arguments and the source.
+
+        The design enters through its form alone (what is saved, clipping, the quadrature state,
+        the model's own objective): the data_fit and uniform cells of one (model, solver, method)
+        trace the same program, and so do petab_fit and petab_start. A program that runs a
+        design's own code (its nominal observation) names the design itself.
+        """
         return {
             "model": self.model.slug,
             "parameters": self.model.param_names,
             "solver": self.solver_slug,
-            "design": self.design.slug,
+            "observes_trajectory": self.observes_trajectory,
+            "model_objective": self.model_objective,
+            "quadrature": self.quadrature,
             "observe": list(self.observe),
             "max_steps": self.max_steps,
             "t0": self.t0,
@@ -183,7 +195,7 @@ class Problem:
 
     # ---- what the differentiated solve saves, and the loss on it ----
     def saveat(self, obs: Observation) -> diffrax.SaveAt:
-        if self.design.observes_trajectory:
+        if self.observes_trajectory:
             return diffrax.SaveAt(ts=obs.ts)
         return diffrax.SaveAt(t1=True)
 
@@ -192,9 +204,9 @@ class Problem:
 
     def loss(self, ys, obs: Observation, p):
         """The design's scalar loss from the saved states ``ys`` (N, n_states) at parameters ``p``."""
-        if self.design.model_objective:  # a PEtab problem: its objective at the measurement times
+        if self.model_objective:  # a PEtab problem: its objective at the measurement times
             return self.model.objective(lambda j: ys[j], p, JAX_OPS)
-        if self.design.observes_trajectory:
+        if self.observes_trajectory:
             r = ys[:, self.observe] - obs.targets
             w = obs.mask / (jnp.sum(obs.mask) * len(self.observe))
             return jnp.sum(w[:, None] * r**2)

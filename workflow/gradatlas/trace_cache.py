@@ -10,8 +10,12 @@ This cache stores the traced and lowered program (StableHLO, serialized with
   from outside it,
 * the versions of jax, jaxlib, diffrax, equinox, optimistix and lineax,
 * ``EQX_ON_ERROR`` and ``jax_enable_x64``,
-* the caller's description of the program (model, solver, design, method,
-  observed states, max_steps, ...) and the shapes and dtypes of its arguments.
+* the caller's description of the program (model, solver, the design's form,
+  method, observed states, max_steps, ...) and the shapes and dtypes of its
+  arguments. A design enters by its form (``Problem.describe``), so designs that
+  trace the same program (data_fit and uniform; petab_fit and petab_start) share
+  one entry: the second cell of a pair loads the program and compiles from the
+  XLA cache.
 
 A hit skips the trace; compiling the stored program then hits the XLA cache.
 Programs always go through the stored form while the cache is on (cold run

@@ -40,7 +40,11 @@ class AbstractMethod(abc.ABC):
 
     @abc.abstractmethod
     def value_and_grad(self, problem: Problem, p, rtol, obs: Observation) -> MethodOutput:
-        """Loss and its gradient w.r.t. ``p`` at one (traced) tolerance."""
+        """Loss and its gradient w.r.t. ``p`` at one (traced) tolerance.
+
+        Reach the design through ``problem`` (``solve_loss``, ``saveat``, ``clip_ts``, ``loss``),
+        never through ``problem.design``: designs of one form share a compiled program.
+        """
 
 
 def reverse_mode(problem: Problem, p, rtol, obs: Observation, adjoint) -> MethodOutput:
