@@ -64,7 +64,9 @@ def test_cvodes_on_nominal_steps_observes_the_cell_solvers_steps(monkeypatch):
     ref = reference("linear_decay", "nominal_steps", rtol=1e-10, check_rtol=1e-8)
     method = ga.METHODS["cvodes_forward"]
     seen, build = [], method.build
-    monkeypatch.setattr(method, "build", lambda problem, ts, rtol: seen.append(ts) or build(problem, ts, rtol))
+    monkeypatch.setattr(
+        method, "build", lambda problem, ts, rtol: seen.append(ts) or build(problem, ts, rtol)
+    )
     rtols = [1e-3, 1e-8]
     result = run_cell("linear_decay", "tsit5", "nominal_steps", "cvodes_forward", rtols, ref, repeats=1)
     assert result.status == ["ok", "ok"]

@@ -14,11 +14,6 @@ from gradatlas.runtime import prefer_package_dir  # noqa: E402
 prefer_package_dir(WORKFLOW_DIR)
 
 import gradatlas_launch  # noqa: E402
-from gradatlas_launch.scheduling import coalesce_reevaluation_timers  # noqa: E402
-
-# Snakemake's scheduler would otherwise run one more round a second for every finished job
-# (gradatlas_launch/scheduling.py says why and what it cost).
-coalesce_reevaluation_timers()
 
 # The jobs' fork server imports jax and the rest while the config is checked and the job
 # graph built (the rules run `EQX_ON_ERROR=nan python -m gradatlas_launch ...`).
