@@ -113,6 +113,8 @@ def test_kill_and_rerun_incomplete_gives_the_same_atlas(pipeline_run, tmp_path):
     proc = subprocess.Popen(
         [sys.executable, "-m", "snakemake", "--cores", "1", "results/atlas.nc", "--configfile", "test.yaml"],
         cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        # Ctrl-C must reach it even if this worker process ignores SIGINT (a child inherits that)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )  # fmt: skip
     deadline = time.time() + 300
     while (
