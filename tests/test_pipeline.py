@@ -125,9 +125,9 @@ def test_kill_and_rerun_incomplete_gives_the_same_atlas(pipeline_run, tmp_path):
     assert list((work / "results").glob("sweeps/**/*.nc")), "the first run wrote no cell in 300 s"
     # Ctrl-C (snakemake ignores SIGTERM while jobs run). A SIGINT that arrives while Snakemake's
     # main thread runs one of its asyncio steps becomes a cancellation of that step (asyncio's
-    # Runner), which a step that has already finished drops: the run then goes on to the end
-    # (seen in full test-suite runs, where cached programs make the remaining jobs fast and the
-    # main thread is mostly in those steps). So press it again, as a user would, until it exits.
+    # Runner), which a step that has already finished drops, and the run goes on (seen in runs of
+    # this scenario under load: the second Ctrl-C stopped them). So press it again, as a user
+    # would, until it exits.
     for _ in range(600):
         proc.send_signal(signal.SIGINT)
         try:

@@ -37,9 +37,8 @@ def cache_dir() -> str | None:
 def write_atomically(path: str | os.PathLike, data: bytes) -> None:
     """Write a cache entry so that a concurrent reader sees all of it or none: into a
     temporary file beside it, then renamed over it (the folders are made as needed)."""
-    path = os.fspath(path)
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    folder, name = os.path.split(path)
+    folder, name = os.path.split(os.fspath(path))
+    os.makedirs(folder or ".", exist_ok=True)
     tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
     with open(tmp, "wb") as f:
         f.write(data)
