@@ -131,6 +131,19 @@ def test_timed_calls_follow_the_warm_up(lv_reference, throwaway_method):
     assert np.all(np.isfinite(cell.run_times)) and cell.warmup_time > 0
 
 
+def test_a_slow_warm_up_call_is_the_timed_call(lv_reference, throwaway_method):
+    """A warm-up call of repeat_below seconds or more ends the warm-up and is the tolerance's
+    timed call: each callable is called exactly once (the loss counts the calls), and the
+    time recorded is that call's."""
+    throwaway_method(_CountingMethod())
+    cell = run_cell("lotka_volterra", "tsit5", "data_fit", "counting_host_method", [1e-3, 1e-6], lv_reference,
+                    repeats=3, repeat_below=0.0)  # fmt: skip
+    assert cell.status == ["ok", "ok"]
+    np.testing.assert_array_equal(cell.loss, [1, 1])
+    assert cell.warmup_time == 0.0
+    assert np.all(np.isfinite(cell.run_times[:, 0])) and np.all(np.isnan(cell.run_times[:, 1:]))
+
+
 class _SlowMethod(_CountingMethod):
     """Each call of the second tolerance's callable takes a second."""
 

@@ -14,6 +14,11 @@ from gradatlas.runtime import prefer_package_dir  # noqa: E402
 prefer_package_dir(WORKFLOW_DIR)
 
 import gradatlas_launch  # noqa: E402
+from gradatlas_launch.scheduling import drop_default_rate_limiter, raise_on_ctrl_c  # noqa: E402
+
+# one Ctrl-C stops the run (gradatlas_launch/scheduling.py says how Snakemake could lose it)
+if workflow.is_main_process:
+    raise_on_ctrl_c()
 
 # The jobs' fork server imports jax and the rest while the config is checked and the job
 # graph built (the rules run `EQX_ON_ERROR=nan python -m gradatlas_launch ...`).
@@ -176,6 +181,12 @@ def stop_rescheduling_timers():
     for thread in threading.enumerate():
         if isinstance(thread, threading.Timer):
             thread.cancel()
+
+
+onstart:
+    # without it, the limiter's timers would run one more scheduling round a second for
+    # every finished job (gradatlas_launch/scheduling.py says why and what that cost)
+    drop_default_rate_limiter(workflow)
 
 
 onsuccess:
