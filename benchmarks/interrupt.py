@@ -67,7 +67,9 @@ def trial(work: Path, env: dict, args) -> tuple[bool, int, float]:
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--configfile", default="config/quick.yaml")
     parser.add_argument("--trials", type=int, default=8)
     parser.add_argument("--after", type=int, default=4, help="press Ctrl-C once this many jobs have finished")
@@ -90,7 +92,9 @@ def main():
             lost += not first
             print(f"trial {k + 1}: {'stopped by the first Ctrl-C' if first else f'FIRST CTRL-C LOST ({presses} presses)'}"
                   f", exit {seconds:.1f} s after the first press", flush=True)  # fmt: skip
-        print(f"first Ctrl-C lost in {lost} of {args.trials} trials (--after {args.after}, --load {args.load})")
+        print(
+            f"first Ctrl-C lost in {lost} of {args.trials} trials (--after {args.after}, --load {args.load})"
+        )
     finally:
         for s in spinners:
             s.terminate()

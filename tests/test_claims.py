@@ -8,7 +8,17 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from gradatlas.claims import CLAIMS, QUESTIONS, Claim, converges, evaluate, flat, per_cell, readme_claims
+from gradatlas.claims import (
+    CLAIMS,
+    QUESTIONS,
+    Claim,
+    converges,
+    error_above,
+    evaluate,
+    flat,
+    per_cell,
+    readme_claims,
+)
 
 from conftest import ROOT
 
@@ -76,6 +86,7 @@ def test_a_query_finds_the_cells_that_contradict_it():
         Claim("converges", "q1", "", converges(method=["a", "b"]), unit="series"),
         Claim("flat_b", "q1", "", flat(method="b"), unit="series"),
         Claim("other_category", "q1", "", per_cell(("wrong",), category="stiff")),
+        Claim("above", "q1", "", error_above(1e-3, method=["a", "b"])),  # a @ 1e-8 is below
     ]
     table = evaluate(atlas, claims).set_index("id")
     assert table.loc["all_accurate", "status"] == "contradicted"
@@ -84,3 +95,4 @@ def test_a_query_finds_the_cells_that_contradict_it():
     assert (table.loc["converges", "supporting"], table.loc["converges", "contradicting"]) == (1, 1)
     assert table.loc["flat_b", "status"] == "supported"
     assert table.loc["other_category", "status"] == "no cells"
+    assert (table.loc["above", "supporting"], table.loc["above", "contradicting"]) == (3, 1)

@@ -14,7 +14,8 @@ from gradatlas.runtime import prefer_package_dir  # noqa: E402
 prefer_package_dir(WORKFLOW_DIR)
 
 import gradatlas_launch  # noqa: E402
-from gradatlas_launch.scheduling import drop_default_rate_limiter, raise_on_ctrl_c  # noqa: E402
+from gradatlas_launch.scheduling import drop_default_rate_limiter  # noqa: E402
+from gradatlas_launch.scheduling import raise_on_ctrl_c  # noqa: E402
 
 # one Ctrl-C stops the run (gradatlas_launch/scheduling.py says how Snakemake could lose it)
 if workflow.is_main_process:
