@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from pipeline import copy_workflow  # benchmarks/pipeline.py, beside this script
 
 
 def _spin():
@@ -80,9 +80,7 @@ def main():
     tmp = Path(tempfile.mkdtemp(prefix="gradatlas-interrupt-"))
     spinners = [multiprocessing.Process(target=_spin, daemon=True) for _ in range(args.load)]
     try:
-        shutil.copy(ROOT / "Snakefile", tmp)
-        for d in ("workflow", "config", "envs", "profiles", "examples", "resources"):
-            shutil.copytree(ROOT / d, tmp / d, ignore=shutil.ignore_patterns("__pycache__"))
+        copy_workflow(tmp)
         env = {**os.environ, "GRADATLAS_JAX_CACHE": str(tmp / ".cache" / "jax")}
         for s in spinners:
             s.start()

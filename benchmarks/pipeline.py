@@ -128,10 +128,15 @@ def main():
     shutil.rmtree(tmp)
 
 
-def _bench(work: Path, args) -> None:
+def copy_workflow(work: Path) -> None:
+    """A fresh copy of the workflow (what a user's clone holds) in the folder ``work``."""
     shutil.copy(ROOT / "Snakefile", work)
     for d in ("workflow", "config", "envs", "profiles", "examples", "resources"):
         shutil.copytree(ROOT / d, work / d, ignore=shutil.ignore_patterns("__pycache__"))
+
+
+def _bench(work: Path, args) -> None:
+    copy_workflow(work)
     env = {**os.environ, "GRADATLAS_JAX_CACHE": str(work / ".cache" / "jax")}
     smk = [sys.executable, "-m", "snakemake", "--cores", str(args.cores), "--configfile", args.configfile]
 

@@ -103,3 +103,18 @@ def test_an_ignored_sigint_stays_ignored():
         assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
     finally:
         signal.signal(signal.SIGINT, before)
+
+
+def test_the_interrupt_benchmark_runs_and_one_ctrl_c_stops_the_pipeline():
+    """`python3 benchmarks/interrupt.py` (README, "Threads and caches"), one short trial: it runs the
+    quick grid in a fresh copy, presses Ctrl-C once after the first finished job, and snakemake stops."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    proc = subprocess.run([sys.executable, "benchmarks/interrupt.py", "--trials", "1", "--after", "1"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
+    assert "trial 1: stopped by the first Ctrl-C" in proc.stdout, proc.stdout
+    assert "first Ctrl-C lost in 0 of 1 trials" in proc.stdout, proc.stdout

@@ -25,8 +25,8 @@ Ctrl-C. Snakemake's main thread runs parts of each round as asyncio coroutines, 
 own, which does not raise ``KeyboardInterrupt`` but cancels the running step, and a step
 that swallows the cancellation leaves the run going: that Ctrl-C is lost (measured with
 ``benchmarks/interrupt.py``: the first Ctrl-C was lost in 1 of 8 runs with the limiter off
-and no handler, in 0 of 10 with the handler below). The Runner does this only when the handler in place is Python's default.
-:func:`raise_on_ctrl_c` installs a handler that does what the default does, raise
+and no handler, in 0 of 10 with the handler below). The Runner does this only when the
+handler in place is Python's default. :func:`raise_on_ctrl_c` installs a handler that does what the default does, raise
 ``KeyboardInterrupt`` in the main thread wherever it is, so the Runner leaves it alone
 and Snakemake's scheduler, which stops its jobs on ``KeyboardInterrupt``, gets every press.
 """
