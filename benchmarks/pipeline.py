@@ -42,6 +42,19 @@ def machine_cpu() -> float:
     return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
+def machine_speed() -> float:
+    """Seconds for a fixed pure-Python loop (median of 3): this machine's speed drifts from
+    day to day, and the same grid's time with it; print this beside every timing."""
+    def once():
+        t0 = time.perf_counter()
+        total = 0
+        for i in range(20_000_000):
+            total += i * i
+        return time.perf_counter() - t0
+
+    return statistics.median(once() for _ in range(3))
+
+
 def run(cmd, cwd, env, label=None):
     cpu0 = machine_cpu()
     t0 = time.perf_counter()
@@ -154,8 +167,10 @@ def _bench(work: Path, args) -> None:
     print(f"interpreter start + import gradatlas: {statistics.median(imports):.2f} s; "
           f"through the warm fork server: {import_s:.2f} s (medians)")  # fmt: skip
 
+    print(f"machine speed, before: fixed pure-Python loop {machine_speed():.3f} s (median of 3)")
     started = time.time()
     cold = run(smk, work, env, f"cold run ({args.configfile}, {args.cores} cores, empty compilation cache)")
+    print(f"machine speed, after the cold run: fixed pure-Python loop {machine_speed():.3f} s")
     timeline(work, started, cold)
     breakdown(work, import_s)
     if args.keep:

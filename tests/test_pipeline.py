@@ -269,6 +269,7 @@ def test_missing_required_keys_are_named_once():
         ({"origin_case": {"models": ["stg_liu1998_set_c"]}}, ["'origin_case.models'", "stg_liu1998_set_c"]),
         ({"model_files": ["my_models/missing.py"]}, ["'model_files[0]'", "my_models/missing.py", "working directory"]),
         ({"rtols_by_model": {"logistic": [1e-6]}}, ["'rtols_by_model.logistic'", "1e-06", "would run at none"]),
+        ({"max_steps_by_model": {"lorenz96": 1000}}, ["'max_steps_by_model'", "lorenz96", "lorenz63"]),
         ({"reference": {"by_model": {"logistic": {"check_rtol": 1e-12}}}},
          ["'reference.by_model.logistic'", "check_rtol (1e-12)", "looser than rtol (1e-12)"]),
         ({"exclude": []}, ["design 'petab_fit' needs a PEtab problem", "linear_decay"]),
