@@ -45,6 +45,7 @@ def machine_cpu() -> float:
 def machine_speed() -> float:
     """Seconds for a fixed pure-Python loop (median of 3): this machine's speed drifts from
     day to day, and the same grid's time with it; print this beside every timing."""
+
     def once():
         t0 = time.perf_counter()
         total = 0
