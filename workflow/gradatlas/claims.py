@@ -75,34 +75,31 @@ def _series(sel: xr.Dataset):
         yield "/".join(str(names[k][idx[k]]) for k in range(4)), reg[idx], err[idx], sel["rtol"].values
 
 
-def per_cell(regimes: tuple[str, ...], rtols=(1.0, 0.0), **coords):
-    """Every counted cell of the selection must be in one of ``regimes``."""
-
-    def query(atlas):
-        support, against = [], []
-        for name, reg, _, rt in _series(select(atlas, rtols, **coords)):
-            for r, tol in zip(reg, rt, strict=True):
-                if r in NOT_COUNTED:
-                    continue
-                (support if r in regimes else against).append(f"{name} @ {tol:.0e}")
-        return support, against
-
-    return query
-
-
-def error_above(floor: float, rtols=(1.0, 0.0), **coords):
-    """Every scored cell of the selection has an error above ``floor`` (a residual that is more
-    than round-off, whatever regime the thresholds put it in)."""
+def _per_entry(verdict, rtols, coords):
+    """A query that judges every (cell, tolerance) entry of the selection on its own:
+    ``verdict(regime, error)`` is True (supports), False (contradicts) or None (not counted)."""
 
     def query(atlas):
         support, against = [], []
         for name, reg, err, rt in _series(select(atlas, rtols, **coords)):
             for r, e, tol in zip(reg, err, rt, strict=True):
-                if r in SCORED:
-                    (support if e > floor else against).append(f"{name} @ {tol:.0e}")
+                v = verdict(r, e)
+                if v is not None:
+                    (support if v else against).append(f"{name} @ {tol:.0e}")
         return support, against
 
     return query
+
+
+def per_cell(regimes: tuple[str, ...], rtols=(1.0, 0.0), **coords):
+    """Every counted cell of the selection must be in one of ``regimes``."""
+    return _per_entry(lambda r, e: None if r in NOT_COUNTED else r in regimes, rtols, coords)
+
+
+def error_above(floor: float, rtols=(1.0, 0.0), **coords):
+    """Every scored cell of the selection has an error above ``floor`` (a residual that is more
+    than round-off, whatever regime the thresholds put it in)."""
+    return _per_entry(lambda r, e: e > floor if r in SCORED else None, rtols, coords)
 
 
 def converges(factor: float = 1e-2, rtols=(1.0, 0.0), **coords):
