@@ -164,7 +164,7 @@ def check_config(config: dict) -> Checked:
                 f"config key 'rtols_by_model.{model}': none of its tolerances {rtols} is in 'rtols' "
                 f"({config['rtols']}), so the model would run at none"
             )
-    _check("max_steps_by_model", list(config.get("max_steps_by_model") or {}), MODELS)
+    _check("max_steps_by_model", list(config["max_steps_by_model"]), MODELS)
     for i, ex in enumerate(config.get("exclude") or []):
         for key, reg in (("model", MODELS), ("solver", SOLVERS), ("design", DESIGNS), ("method", METHODS)):
             if key in ex:

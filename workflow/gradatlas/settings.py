@@ -178,7 +178,7 @@ def sweep_settings(config: dict, cell: Cell, model_file: str | None) -> SweepSet
         model_file=model_file,
         parameters=_names(parameters_for(config, cell.model)),
         rtols=tuple(rtols_for(config, cell.model)),
-        max_steps=(config.get("max_steps_by_model") or {}).get(cell.model, config["max_steps"]),
+        max_steps=config["max_steps_by_model"].get(cell.model, config["max_steps"]),
         repeats=config["repeats"],
         repeat_below=config["repeat_below"],
         time_limit=config["cell_time_limit"],
